@@ -1,0 +1,81 @@
+// A request travelling through the proxy, and later its reply. One object per client request
+// (plus one per fragment of a split multi-key request). The protocol codecs fill in what they
+// scanned; the core (client-conn, server-conn) moves it between queues and never looks at bytes.
+//
+//   client ─scan─▶ Msg(action) ─route─▶ server in-queue ─write─▶ out-queue ─reply─▶ Msg.reply
+//                                                                     │
+//   client ◀─write (in request order)── client FIFO ◀── done ◀────────┘
+
+import type { ErrnoName } from './errno';
+
+/** What the core does with a scanned request. */
+export const MsgAction = {
+  /** Send `parts` to the server that owns `key`. */
+  forward: 0,
+  /** Answered by the proxy itself: the codec has set `reply`. */
+  local: 1,
+  /** Multi-key request: protocol.split() makes one fragment per server, protocol.merge() the reply. */
+  split: 2,
+  /** Stop reading; close once every earlier reply is written. No reply of its own. */
+  quit: 3,
+} as const;
+export type MsgActionValue = (typeof MsgAction)[keyof typeof MsgAction];
+
+export class Msg {
+  action: MsgActionValue = MsgAction.forward;
+  /** Wire bytes of the request: slices of what the client sent (or bytes built once, for fragments). */
+  parts: Buffer[] = [];
+  /** Total length of `parts`. */
+  bytes = 0;
+  /** forward: the routing key (before hash-tag extraction). An empty Buffer is the empty key. */
+  key: Buffer | null = null;
+  /** split: every routing key, in the client's order. */
+  keys: Buffer[] | null = null;
+  /** Protocol-private data needed by split/merge (e.g. MSET values, memcached `get` vs `gets`). */
+  proto: unknown = null;
+  /** Index into the protocol's command table (for stats and logs). */
+  cmd = 0;
+  /** memcached noreply: the server sends nothing back; the client gets nothing. */
+  noreply = false;
+
+  /** Reply bytes once known (from the server, made by the proxy, or merged from fragments). */
+  reply: Buffer[] | null = null;
+  replyBytes = 0;
+  /** Reply type as classified by the server codec (protocol-specific enumeration). */
+  replyType = 0;
+  /** Set when the request failed in the proxy: the client gets protocol.errorReply(err). */
+  err: ErrnoName | null = null;
+  /** Close the client connection once this reply is written. */
+  closeAfter = false;
+  /** Reply complete (or error set): may be written once everything before it is written. */
+  done = false;
+
+  /** Fragments: the parent request, and for a parent its fragments and how many are still open. */
+  parent: Msg | null = null;
+  fragments: Msg[] | null = null;
+  pending = 0;
+  /** Fragment: index of the server it goes to (-1: no live server). */
+  server = -1;
+
+  /** Core bookkeeping: owning client connection (null once the client is gone: reply is swallowed). */
+  owner: unknown = null;
+  /** Core bookkeeping: when the client request was received (hrtime ms, for latency histograms). */
+  startedAt = 0;
+  /** Core bookkeeping: deadline in coarse ms (0 = none). */
+  deadline = 0;
+  /** Core bookkeeping: injected by the proxy (AUTH/SELECT/probe): reply is swallowed. */
+  internal = false;
+
+  /** Set the reply to a single buffer. */
+  setReply(buf: Buffer): void {
+    this.reply = [buf];
+    this.replyBytes = buf.length;
+    this.done = true;
+  }
+
+  /** Append a slice of bytes to the request's wire form. */
+  pushPart(buf: Buffer): void {
+    this.parts.push(buf);
+    this.bytes += buf.length;
+  }
+}
