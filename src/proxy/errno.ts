@@ -14,6 +14,8 @@ export const ERRNO = {
   ENETUNREACH: { code: 101, text: 'Network is unreachable' },
   ENOENT: { code: 2, text: 'No such file or directory' },
   EACCES: { code: 13, text: 'Permission denied' },
+  /** Not an errno: a pool's client_connections limit (Redis's own wording for maxclients). */
+  EMAXCLIENTS: { code: 24, text: 'max number of clients reached' },
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;

@@ -61,6 +61,8 @@ export class Msg {
   owner: unknown = null;
   /** Core bookkeeping: when the client request was received (hrtime ms, for latency histograms). */
   startedAt = 0;
+  /** Core bookkeeping: when it was written to the server (for server response-time histograms). */
+  sentAt = 0;
   /** Core bookkeeping: deadline in coarse ms (0 = none). */
   deadline = 0;
   /** Core bookkeeping: injected by the proxy (AUTH/SELECT/probe): reply is swallowed. */

@@ -1,0 +1,214 @@
+// One client connection: scans requests with the pool's protocol codec, routes them, and writes
+// replies strictly in request order, batched per event-loop turn. Owns the client side of
+// backpressure: stop reading while too much is outstanding, close a client whose unread replies
+// grow past a hard limit (spec §8.1; limits are our improvement).
+//
+//   data ─▶ codec.feed ─▶ onRequest ─▶ queue(FIFO) + pool.route
+//   reply/merge done ─▶ onMsgDone ─▶ (head done?) ─▶ out[] ─flush─▶ socket
+
+import type * as net from 'node:net';
+import type { ClientCodec, ClientContext, RequestSink } from '../protocol/types';
+import { nowMs } from './clock';
+import { Fifo } from './fifo';
+import { scheduleFlush, type Flushable } from './flusher';
+import { Msg, MsgAction } from './msg';
+import type { MsgOwner } from './msg-owner';
+import { writeParts } from './server-conn';
+import type { ServerPool } from './server-pool';
+
+/** Client-side flow-control limits. */
+export const CLIENT_LIMITS = {
+  /** Stop reading once this many requests await their reply... */
+  pauseAtPending: 4096,
+  /** ...or once this many reply bytes wait in the socket for the client to read them. */
+  pauseAtUnreadBytes: 4 * 1024 * 1024,
+  /** Resume below these. */
+  resumeBelowPending: 1024,
+  resumeBelowUnreadBytes: 1024 * 1024,
+  /** A client that lets this many reply bytes pile up unread is closed (with a log line). */
+  maxUnreadBytes: 512 * 1024 * 1024,
+} as const;
+
+export class ClientConn implements RequestSink, MsgOwner, Flushable {
+  flushQueued = false;
+  readonly id: number;
+  private readonly codec: ClientCodec;
+  private readonly queue = new Fifo<Msg>();
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private paused = false;
+  /** No more requests are read: EOF, QUIT, a framing error, or a reply that closes. */
+  private stopped = false;
+  /** Close once everything queued before the stop is written. */
+  private closing = false;
+  private closed = false;
+  private sawEof = false;
+  private now = 0;
+
+  constructor(readonly pool: ServerPool, private readonly socket: net.Socket) {
+    const proxy = pool.proxy;
+    this.id = proxy.nextClientId();
+    const ctx: ClientContext = {
+      pool: pool.config,
+      maxKeyLength: proxy.mbufSize - 49,
+      describe: () => proxy.describe(pool.config),
+      clientId: this.id,
+    };
+    this.codec = pool.protocol.newClientCodec(ctx);
+    pool.stats.client_connections++;
+    proxy.connectionOpened();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => this.finish(false));
+    socket.on('close', () => this.finish(this.sawEof));
+    socket.on('drain', () => this.maybeResume());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.stopped) return;
+    this.now = nowMs();
+    this.codec.feed(chunk, this);
+    if (!this.paused && (this.queue.length >= CLIENT_LIMITS.pauseAtPending || this.socket.writableLength >= CLIENT_LIMITS.pauseAtUnreadBytes)) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  onRequest(msg: Msg): void {
+    if (this.stopped) return;
+    msg.owner = this;
+    msg.startedAt = this.now;
+    this.queue.push(msg);
+    switch (msg.action) {
+      case MsgAction.forward:
+      case MsgAction.split:
+        this.pool.route(msg, this.now);
+        break;
+      case MsgAction.quit:
+        this.stop();
+        msg.done = true;
+        msg.closeAfter = true;
+        this.onMsgDone(msg);
+        break;
+      default: // local: the codec already set the reply
+        msg.done = true;
+        if (msg.closeAfter) this.stop();
+        this.onMsgDone(msg);
+    }
+  }
+
+  onFramingError(reply: Buffer | null, reason: string): void {
+    if (this.stopped) return;
+    this.pool.log(`client ${this.id} closed: protocol error: ${reason}`);
+    this.stop();
+    const msg = new Msg();
+    msg.action = MsgAction.local;
+    msg.owner = this;
+    msg.closeAfter = true;
+    msg.done = true;
+    if (reply !== null) msg.setReply(reply);
+    this.sawEof = false;
+    this.framingError = true;
+    this.queue.push(msg);
+    this.onMsgDone(msg);
+  }
+
+  private framingError = false;
+
+  /** A request finished. Replies leave in request order, so only the head unblocks writing. */
+  onMsgDone(msg: Msg): void {
+    if (this.closed || this.queue.peek() !== msg) return;
+    const stats = this.pool.stats;
+    const metrics = this.pool.proxy.metricsEnabled;
+    for (let head = this.queue.peek(); head !== undefined && head.done; head = this.queue.peek()) {
+      this.queue.shift();
+      if (head.err !== null) {
+        stats.forward_error++;
+        head.reply = [this.pool.protocol.errorReply(head.err)];
+        head.replyBytes = head.reply[0].length;
+      } else if (head.fragments !== null && fragmentFailed(head)) {
+        stats.forward_error++;
+      }
+      const reply = head.reply;
+      if (reply !== null) {
+        for (let i = 0; i < reply.length; i++) this.out.push(reply[i]);
+        this.outBytes += head.replyBytes;
+      }
+      if (metrics && head.action !== MsgAction.local) this.pool.latency.observe((nowMs() - head.startedAt) * 1000);
+      if (head.closeAfter) {
+        this.closing = true;
+        this.stop();
+        break;
+      }
+    }
+    if (this.out.length > 0 || this.closing || (this.sawEof && this.queue.length === 0)) scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.closed) return;
+    if (this.out.length > 0) {
+      const out = this.out;
+      const bytes = this.outBytes;
+      this.out = [];
+      this.outBytes = 0;
+      writeParts(this.socket, out, bytes);
+      if (this.socket.writableLength > CLIENT_LIMITS.maxUnreadBytes) {
+        this.pool.proxy.log('warn', `pool '${this.pool.name}': client ${this.id} closed: ${this.socket.writableLength} reply bytes unread (limit ${CLIENT_LIMITS.maxUnreadBytes})`);
+        this.destroy();
+        return;
+      }
+    }
+    if (this.closing || (this.sawEof && this.queue.length === 0)) {
+      this.socket.end();
+      return;
+    }
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.stopped || this.closed) return;
+    if (this.queue.length < CLIENT_LIMITS.resumeBelowPending && this.socket.writableLength < CLIENT_LIMITS.resumeBelowUnreadBytes) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Read no more requests. */
+  private stop(): void {
+    this.stopped = true;
+  }
+
+  /** The client half-closed: deliver what is outstanding, then close (spec §8.1). */
+  private onEnd(): void {
+    this.sawEof = true;
+    this.stop();
+    if (this.queue.length === 0) scheduleFlush(this);
+  }
+
+  /** Close now, dropping unwritten replies. */
+  destroy(): void {
+    this.socket.destroy();
+    this.finish(false);
+  }
+
+  private finish(eof: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopped = true;
+    const pool = this.pool;
+    pool.clients.delete(this);
+    pool.stats.client_connections--;
+    if (eof || (this.closing && !this.framingError)) pool.stats.client_eof++;
+    else pool.stats.client_err++;
+    pool.proxy.connectionClosed();
+    // Requests still in flight complete on their servers; their replies are swallowed.
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) m.owner = null;
+    this.socket.destroy();
+  }
+}
+
+function fragmentFailed(msg: Msg): boolean {
+  const frags = msg.fragments as Msg[];
+  for (let i = 0; i < frags.length; i++) if (frags[i].err !== null) return true;
+  return false;
+}

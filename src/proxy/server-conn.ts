@@ -1,0 +1,210 @@
+// One connection from the proxy to a backend server. Requests queued here by any number of clients
+// are written in one batch per event-loop turn; replies are matched to requests strictly in FIFO
+// order. On any failure the connection is closed and every request on it fails with one errno.
+//
+//   enqueue ─▶ unsent[] ──flush (one write)──▶ inflight FIFO ──reply──▶ completeMsg
+//                 ▲ connect: AUTH/SELECT first                 (internal ones are swallowed)
+
+import * as net from 'node:net';
+import type { ReplySink, ServerCodec } from '../protocol/types';
+import { nowMs } from './clock';
+import { ERRNO, errnoOf, type ErrnoName } from './errno';
+import { Fifo } from './fifo';
+import { scheduleFlush, type Flushable } from './flusher';
+import { Msg } from './msg';
+import { completeMsg, failMsg } from './msg-owner';
+import type { Server } from './server';
+
+/** Why a server connection closed: decides which stats counter moves (spec §4.3). */
+export const CloseKind = { eof: 'server_eof', err: 'server_err', timeout: 'server_timedout', quiet: null } as const;
+export type CloseKindValue = (typeof CloseKind)[keyof typeof CloseKind];
+
+/** Batches at most this many bytes into one copied buffer; larger batches are written as a list. */
+const COALESCE_LIMIT = 64 * 1024;
+
+export class ServerConn implements Flushable, ReplySink {
+  flushQueued = false;
+  private readonly socket: net.Socket;
+  private readonly codec: ServerCodec;
+  private connected = false;
+  private closed = false;
+  /** Queued but not yet written (waiting for the flush, or for the connect to finish). */
+  private unsent: Msg[] = [];
+  /** Written, waiting for their reply, oldest first. */
+  private readonly inflight = new Fifo<Msg>();
+  private lastError: NodeJS.ErrnoException | null = null;
+
+  constructor(readonly server: Server) {
+    const pool = server.pool;
+    this.codec = pool.protocol.newServerCodec();
+    const addr = server.config.address;
+    this.socket = addr.path !== null ? net.connect({ path: addr.path }) : net.connect({ host: addr.host, port: addr.port, noDelay: true });
+    pool.proxy.connectionOpened();
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('data', (chunk: Buffer) => this.codec.feed(chunk, this));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.lastError = err;
+    });
+    this.socket.on('end', () => this.close('unknown', CloseKind.eof));
+    this.socket.on('close', () => {
+      if (!this.closed) this.close(this.lastError ? errnoOf(this.lastError) : 'unknown', this.lastError ? CloseKind.err : CloseKind.eof);
+    });
+    // Injected requests go first on every new connection: AUTH, then SELECT (spec §6.7–6.8).
+    for (const bytes of pool.protocol.connectRequests(pool.config)) {
+      const m = new Msg();
+      m.internal = true;
+      m.pushPart(bytes);
+      this.queue(m);
+    }
+  }
+
+  /** Requests on this connection not yet answered (written or not). */
+  get outstanding(): number {
+    return this.unsent.length + this.inflight.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Queue a request for the next batched write. The deadline clock starts now (spec §8.3). */
+  enqueue(msg: Msg, now: number): void {
+    const timeout = this.server.pool.config.timeout;
+    msg.deadline = timeout > 0 && !msg.noreply ? now + timeout : 0;
+    this.queue(msg);
+  }
+
+  private queue(msg: Msg): void {
+    const stats = this.server.stats;
+    stats.in_queue++;
+    stats.in_queue_bytes += msg.bytes;
+    this.unsent.push(msg);
+    if (this.connected) scheduleFlush(this);
+  }
+
+  private onConnect(): void {
+    if (this.closed) return;
+    this.connected = true;
+    this.server.stats.server_connections++;
+    if (this.unsent.length > 0) scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.closed || !this.connected || this.unsent.length === 0) return;
+    const batch = this.unsent;
+    this.unsent = [];
+    const stats = this.server.stats;
+    const sentAt = this.server.pool.proxy.metricsEnabled ? nowMs() : 0;
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i];
+      for (let j = 0; j < msg.parts.length; j++) parts.push(msg.parts[j]);
+      total += msg.bytes;
+      stats.in_queue--;
+      stats.in_queue_bytes -= msg.bytes;
+      if (!msg.internal) {
+        stats.requests++;
+        stats.request_bytes += msg.bytes;
+      }
+      if (msg.noreply) {
+        // memcached noreply: nothing will come back; the request is finished once written.
+        completeMsg(msg, this.server.pool.protocol);
+        continue;
+      }
+      stats.out_queue++;
+      stats.out_queue_bytes += msg.bytes;
+      msg.sentAt = sentAt;
+      this.inflight.push(msg);
+    }
+    writeParts(this.socket, parts, total);
+  }
+
+  onReply(parts: Buffer[], bytes: number, replyType: number, failure: boolean): void {
+    const msg = this.inflight.shift();
+    if (msg === undefined) {
+      this.close('EINVAL', CloseKind.err); // a reply nobody asked for: the stream cannot be trusted
+      return;
+    }
+    const server = this.server;
+    const stats = server.stats;
+    stats.out_queue--;
+    stats.out_queue_bytes -= msg.bytes;
+    if (failure) {
+      // Redis -OOM/-BUSY/-LOADING: the server is failing; nutcracker drops the connection (spec §6.6).
+      this.closeWith(msg, 'EINVAL');
+      return;
+    }
+    server.onReplyOk();
+    if (msg.internal) return;
+    if (msg.sentAt > 0) server.latency.observe((nowMs() - msg.sentAt) * 1000);
+    stats.responses++;
+    stats.response_bytes += bytes;
+    msg.reply = parts;
+    msg.replyBytes = bytes;
+    msg.replyType = replyType;
+    completeMsg(msg, server.pool.protocol);
+  }
+
+  onProtocolError(_reason: string): void {
+    this.close('EINVAL', CloseKind.err);
+  }
+
+  /** Fail the request at the head with EINVAL, then the rest: used for failure replies. */
+  private closeWith(head: Msg, err: ErrnoName): void {
+    if (!head.internal) failMsg(head, err, this.server.pool.protocol);
+    this.close(err, CloseKind.err);
+  }
+
+  /** Called on the shared tick: a request past its deadline closes the whole connection (spec §8.3). */
+  checkTimeout(now: number): void {
+    // Deadlines grow in queue order, so the oldest request with a deadline is the one to check.
+    let deadline = this.inflight.peek()?.deadline ?? 0;
+    for (let i = 0; deadline === 0 && i < this.unsent.length; i++) deadline = this.unsent[i].deadline;
+    if (deadline > 0 && now >= deadline) this.close('ETIMEDOUT', CloseKind.timeout);
+  }
+
+  /** Close the connection and fail every request on it with `err`. Idempotent. */
+  close(err: ErrnoName, kind: CloseKindValue): void {
+    if (this.closed) return;
+    this.closed = true;
+    const server = this.server;
+    const stats = server.stats;
+    if (this.connected) stats.server_connections--;
+    if (kind !== null) stats[kind]++;
+    server.pool.proxy.connectionClosed();
+    this.socket.destroy();
+    const protocol = server.pool.protocol;
+    const pending = this.inflight.drain();
+    for (const msg of pending) {
+      stats.out_queue--;
+      stats.out_queue_bytes -= msg.bytes;
+    }
+    for (const msg of this.unsent) {
+      stats.in_queue--;
+      stats.in_queue_bytes -= msg.bytes;
+      pending.push(msg);
+    }
+    this.unsent = [];
+    server.onConnClosed(this, kind !== null);
+    for (const msg of pending) {
+      if (msg.internal) continue;
+      if (msg.noreply) completeMsg(msg, protocol);
+      else failMsg(msg, err, protocol);
+    }
+    if (kind !== null) server.pool.log(`server ${server.config.name} connection closed: ${ERRNO[err].text}`);
+  }
+}
+
+/** Write a batch with as few syscalls as possible: one copied buffer when small, else corked. */
+export function writeParts(socket: net.Socket, parts: Buffer[], total: number): void {
+  if (parts.length === 1) {
+    socket.write(parts[0]);
+  } else if (total <= COALESCE_LIMIT) {
+    socket.write(Buffer.concat(parts, total));
+  } else {
+    socket.cork();
+    for (let i = 0; i < parts.length; i++) socket.write(parts[i]);
+    socket.uncork();
+  }
+}

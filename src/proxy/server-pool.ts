@@ -1,0 +1,195 @@
+// A server pool: one listener, its client connections, its servers and the placement that maps
+// keys to servers. It routes each request (whole, or split into fragments), counts failures and
+// ejects / readmits servers (spec §5.6, §8.4).
+
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { PoolConfig } from '../config/types';
+import { Placement } from '../distribution/placement';
+import type { Protocol } from '../protocol/types';
+import { Histogram } from '../stats/histogram';
+import { newPoolStats, type PoolStats } from '../stats/metrics';
+import { addTicker, removeTicker, type Ticker } from './clock';
+import { ClientConn } from './client-conn';
+import { MsgAction, type Msg } from './msg';
+import { failMsg } from './msg-owner';
+import { DEFAULT_PROBE_TIMEOUT_MS, probeServer } from './probe';
+import { protocolFor } from './protocols';
+import { Server } from './server';
+
+/** What a pool needs from the proxy that owns it. */
+export interface ProxyContext {
+  readonly mbufSize: number;
+  readonly metricsEnabled: boolean;
+  connectionOpened(): void;
+  connectionClosed(): void;
+  nextClientId(): number;
+  describe(pool: PoolConfig): string;
+  log(level: 'error' | 'warn' | 'notice' | 'info' | 'debug', message: string): void;
+}
+
+export class ServerPool implements Ticker {
+  readonly stats: PoolStats = newPoolStats();
+  readonly latency = new Histogram();
+  readonly protocol: Protocol;
+  readonly servers: Server[];
+  readonly clients = new Set<ClientConn>();
+  private readonly placement: Placement;
+  private listener: net.Server | null = null;
+  private ticking = false;
+  /** Routing function handed to protocol.split: bound once, not per request. */
+  readonly serverOf = (key: Buffer): number => this.placement.serverFor(key, 0, key.length);
+
+  constructor(readonly proxy: ProxyContext, readonly config: PoolConfig) {
+    this.protocol = protocolFor(config);
+    this.servers = config.servers.map((s, i) => new Server(this, i, s));
+    this.placement = new Placement({
+      hash: config.hash,
+      distribution: config.distribution,
+      hashTag: config.hashTag,
+      servers: config.servers,
+    });
+    if (config.timeout > 0 || config.autoEjectHosts) {
+      this.ticking = true;
+      addTicker(this);
+    }
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  log(message: string): void {
+    this.proxy.log('info', `pool '${this.config.name}': ${message}`);
+  }
+
+  /** Bind the listener. Rejects with a message naming the address on failure. */
+  listen(): Promise<void> {
+    const cfg = this.config;
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: cfg.tcpkeepalive }, (socket) => this.accept(socket));
+    this.listener = server;
+    const addr = cfg.listen;
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`bind on pool '${cfg.name}' to addr '${addr.raw}' failed: ${err.message}`)));
+      const onListening = (): void => {
+        server.removeAllListeners('error');
+        server.on('error', (err) => this.proxy.log('error', `listener of pool '${cfg.name}': ${err.message}`));
+        if (addr.path !== null && addr.perm > 0) {
+          try {
+            fs.chmodSync(addr.path, addr.perm);
+          } catch (err) {
+            reject(new Error(`chmod on addr '${addr.raw}' failed: ${(err as Error).message}`));
+            return;
+          }
+        }
+        resolve();
+      };
+      if (addr.path !== null) {
+        try {
+          fs.unlinkSync(addr.path);
+        } catch {
+          // nothing there: fine (nutcracker ignores unlink errors too)
+        }
+        server.listen({ path: addr.path, backlog: cfg.backlog }, onListening);
+      } else {
+        server.listen({ host: addr.host, port: addr.port, backlog: cfg.backlog }, onListening);
+      }
+    });
+  }
+
+  /** The bound TCP port (useful when listening on port 0). */
+  get port(): number {
+    const a = this.listener?.address();
+    return a !== null && typeof a === 'object' ? a.port : 0;
+  }
+
+  private accept(socket: net.Socket): void {
+    const limit = this.config.clientConnections;
+    if (limit > 0 && this.clients.size >= limit) {
+      // nutcracker ignores client_connections; we enforce it with a reply the client can read.
+      this.proxy.log('warn', `pool '${this.config.name}': client_connections limit ${limit} reached, refusing ${socket.remoteAddress ?? 'unix'}`);
+      socket.end(this.protocol.errorReply('EMAXCLIENTS'));
+      socket.on('error', () => {});
+      return;
+    }
+    const client = new ClientConn(this, socket);
+    this.clients.add(client);
+  }
+
+  /** Send a scanned request towards its server(s). */
+  route(msg: Msg, now: number): void {
+    if (msg.action === MsgAction.split) {
+      const frags = this.protocol.split(msg, this.serverOf);
+      this.stats.fragments += frags.length;
+      for (let i = 0; i < frags.length; i++) {
+        const frag = frags[i];
+        if (frag.server < 0) failMsg(frag, 'ECONNREFUSED', this.protocol);
+        else this.servers[frag.server].send(frag, now);
+      }
+      return;
+    }
+    const idx = this.serverOf(msg.key as Buffer);
+    if (idx < 0) failMsg(msg, 'ECONNREFUSED', this.protocol); // every server ejected (spec §5.6)
+    else this.servers[idx].send(msg, now);
+  }
+
+  /** A server connection closed on a failure: count it, eject when over the limit (spec §8.4). */
+  onServerFailure(server: Server): void {
+    server.failures++;
+    const cfg = this.config;
+    if (!cfg.autoEjectHosts || server.ejected) return;
+    if (server.failures < Math.max(1, cfg.serverFailureLimit)) return;
+    server.failures = 0;
+    server.ejected = true;
+    server.retryAt = performance.now() + cfg.serverRetryTimeout;
+    server.stats.server_ejected_at = Date.now() * 1000;
+    this.stats.server_ejects++;
+    this.rebuildPlacement();
+    this.proxy.log('warn', `pool '${cfg.name}': server '${server.config.name}' ejected after ${Math.max(1, cfg.serverFailureLimit)} failure(s); probing every ${cfg.serverRetryTimeout} ms`);
+  }
+
+  private rebuildPlacement(): void {
+    this.placement.setLive(this.servers.map((s) => !s.ejected));
+  }
+
+  tick(now: number): void {
+    for (let i = 0; i < this.servers.length; i++) {
+      const server = this.servers[i];
+      server.checkTimeouts(now);
+      if (server.ejected && !server.probing && now >= server.retryAt) this.probe(server);
+    }
+  }
+
+  /** Readmit an ejected server only once it answers a probe; client requests are never probes. */
+  private probe(server: Server): void {
+    server.probing = true;
+    const timeout = this.config.timeout > 0 ? this.config.timeout : DEFAULT_PROBE_TIMEOUT_MS;
+    probeServer(server.config.address, this.protocol, timeout, (ok) => {
+      server.probing = false;
+      if (!server.ejected) return;
+      if (ok) {
+        server.ejected = false;
+        server.failures = 0;
+        this.rebuildPlacement();
+        this.proxy.log('notice', `pool '${this.config.name}': server '${server.config.name}' answered a probe and is back in the ring`);
+      } else {
+        server.retryAt = performance.now() + this.config.serverRetryTimeout;
+      }
+    });
+  }
+
+  preconnect(): void {
+    if (this.config.preconnect) for (const s of this.servers) s.preconnect();
+  }
+
+  /** Stop accepting; close clients and server connections. */
+  async close(): Promise<void> {
+    if (this.ticking) removeTicker(this);
+    this.ticking = false;
+    const listener = this.listener;
+    this.listener = null;
+    for (const c of [...this.clients]) c.destroy();
+    for (const s of this.servers) s.closeAll();
+    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+}
