@@ -279,11 +279,6 @@ export function usageText(): string {
   }
   lines.push(line);
   const synopsis = lines.map((l, i) => (i === 0 ? lead : ' '.repeat(lead.length)) + l).join('\n');
-      line = ' '.repeat(lead.length);
-    }
-    line += (line.trim() === '' || line === lead ? '' : ' ') + item;
-  }
-  lines.push(line);
 
   const left = OPTIONS.map((o) => {
     const flag = o.short !== null ? `  -${o.short}, ` : '      ';

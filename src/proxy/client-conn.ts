@@ -185,6 +185,13 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     if (this.queue.length === 0) scheduleFlush(this);
   }
 
+  /** Read no more requests; close once every reply in flight is written (pool removed by reload). */
+  closeWhenIdle(): void {
+    this.stop();
+    this.sawEof = true;
+    if (this.queue.length === 0) scheduleFlush(this);
+  }
+
   /** Close now, dropping unwritten replies. */
   destroy(): void {
     this.socket.destroy();

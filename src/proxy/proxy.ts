@@ -3,6 +3,7 @@
 // tests call it in-process.
 
 import * as os from 'node:os';
+import { checkConfig } from '../config/load';
 import type { Config, PoolConfig } from '../config/types';
 import { VERSION } from '../cli/version';
 import { log } from '../log/logger';
@@ -23,6 +24,8 @@ export interface ProxyOptions {
   workers: number;
   /** The configuration file, re-read on reload. */
   confFile: string;
+  /** Bind the stats/metrics ports here (false in a worker process: the primary serves them). */
+  listenStats?: boolean;
 }
 
 export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
@@ -34,6 +37,7 @@ export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   metricsAddr: '0.0.0.0',
   workers: 1,
   confFile: 'conf/nutcracker.yml',
+  listenStats: true,
 };
 
 export class Proxy implements ProxyContext, StatsSource {
@@ -44,6 +48,8 @@ export class Proxy implements ProxyContext, StatsSource {
   totalConnections = 0;
   currConnections = 0;
   private clientIds = 0;
+  /** Reload outcomes, exported as Prometheus gauges (the stats JSON keeps nutcracker's shape). */
+  private readonly reloads = { total: 0, failed: 0, lastOk: true, loadedAt: Date.now() };
   private statsServer: StatsServer | null = null;
   private metricsServer: MetricsServer | null = null;
 
@@ -69,8 +75,8 @@ export class Proxy implements ProxyContext, StatsSource {
 
   private async open(): Promise<void> {
     const o = this.options;
-    this.statsServer = await StatsServer.start(o.statsAddr, o.statsPort, () => this.snapshot(), { startTime: this.startedAt });
-    if (o.metricsPort !== null) this.metricsServer = await MetricsServer.start(o.metricsAddr, o.metricsPort, () => this.snapshot());
+    if (o.listenStats !== false) this.statsServer = await StatsServer.start(o.statsAddr, o.statsPort, () => this.snapshot(), { startTime: this.startedAt });
+    if (o.listenStats !== false && o.metricsPort !== null) this.metricsServer = await MetricsServer.start(o.metricsAddr, o.metricsPort, () => this.snapshot());
     for (const pc of this.config.pools) {
       const pool = new ServerPool(this, pc);
       this.pools.push(pool);
@@ -133,6 +139,12 @@ export class Proxy implements ProxyContext, StatsSource {
         latency: p.latency.toJSON(),
         servers: p.servers.map((s) => ({ name: s.config.name, stats: { ...s.stats }, ejected: s.ejected, latency: s.latency.toJSON() })),
       })),
+      extra: {
+        config_reloads_total: this.reloads.total,
+        config_reload_failures_total: this.reloads.failed,
+        config_last_reload_successful: this.reloads.lastOk ? 1 : 0,
+        config_last_load_timestamp_seconds: Math.floor(this.reloads.loadedAt / 1000),
+      },
     };
   }
 
@@ -145,8 +157,79 @@ export class Proxy implements ProxyContext, StatsSource {
     this.metricsServer = null;
   }
 
-  /** Re-read the configuration file and apply it (see reload.ts). */
-  async reload(): Promise<{ ok: boolean; message: string }> {
-    return { ok: false, message: 'reload is not available yet' };
+  /**
+   * Re-read the configuration file and apply it without a restart. An invalid file changes nothing.
+   * Pools keep their listener and clients when their `listen` (and protocol) is unchanged and are
+   * reconfigured in place; new pools are bound first (a failed bind rejects the whole reload);
+   * removed pools stop accepting and close their clients once their requests are answered.
+   */
+  async reload(): Promise<ReloadResult> {
+    const file = this.options.confFile;
+    const { config, problems } = checkConfig(file);
+    if (config === null) return this.reloadDone(false, `reload of '${file}' rejected, nothing changed: ${problems.map((p) => p.message).join('; ')}`);
+
+    const current = new Map(this.pools.map((p) => [p.config.listen.raw, p]));
+    const kept = new Map<PoolConfig, ServerPool>();
+    const fresh: PoolConfig[] = [];
+    const replaced: ServerPool[] = [];
+    for (const pc of config.pools) {
+      const pool = current.get(pc.listen.raw);
+      if (pool !== undefined && pool.config.redis === pc.redis) kept.set(pc, pool);
+      else {
+        fresh.push(pc);
+        if (pool !== undefined) replaced.push(pool); // same address, other protocol: a new pool
+      }
+      current.delete(pc.listen.raw);
+    }
+    const removed = [...current.values(), ...replaced];
+
+    // Bind new pools before touching anything; a pool on an address being freed binds after it is.
+    const opened = new Map<PoolConfig, ServerPool>();
+    try {
+      for (const pc of fresh) {
+        const old = replaced.find((p) => p.config.listen.raw === pc.listen.raw);
+        if (old !== undefined) await old.stopListening();
+        const pool = new ServerPool(this, pc);
+        opened.set(pc, pool);
+        await pool.listen();
+        pool.preconnect();
+        this.connectionOpened();
+      }
+    } catch (err) {
+      for (const pool of opened.values()) await pool.close();
+      for (const pool of replaced) await pool.listen().catch(() => undefined);
+      return this.reloadDone(false, `reload of '${file}' rejected, nothing changed: ${(err as Error).message}`);
+    }
+
+    const changes: string[] = [];
+    for (const [pc, pool] of kept) {
+      const what = pool.reconfigure(pc);
+      changes.push(`pool '${pc.name}' ${what}`);
+    }
+    for (const pc of fresh) changes.push(`pool '${pc.name}' added on ${pc.listen.raw}`);
+    for (const pool of removed) {
+      changes.push(`pool '${pool.name}' removed`);
+      this.connectionClosed();
+      void pool.retire();
+    }
+    this.pools.length = 0;
+    for (const pc of config.pools) this.pools.push(kept.get(pc) ?? (opened.get(pc) as ServerPool));
+    this.config = config;
+    return this.reloadDone(true, `reload of '${file}' applied: ${changes.join('; ') || 'no changes'}`);
   }
+
+  private reloadDone(ok: boolean, message: string): ReloadResult {
+    this.reloads.total++;
+    if (!ok) this.reloads.failed++;
+    this.reloads.lastOk = ok;
+    if (ok) this.reloads.loadedAt = Date.now();
+    if (ok) log.notice(message);
+    else log.error(message);
+    return { ok, message };
+  }
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  message: string;
 }

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { PoolConfig } from '../config/types';
+import type { PoolConfig, ServerConfig } from '../config/types';
 import { Placement } from '../distribution/placement';
 import type { Protocol } from '../protocol/types';
 import { Histogram } from '../stats/histogram';
@@ -32,27 +32,66 @@ export class ServerPool implements Ticker {
   readonly stats: PoolStats = newPoolStats();
   readonly latency = new Histogram();
   readonly protocol: Protocol;
-  readonly servers: Server[];
+  /** Replaced as a whole on reload; requests in flight keep their Server objects. */
+  servers: Server[];
+  /** Servers dropped by a reload, closed once their connections are idle. */
+  private retiring: Server[] = [];
   readonly clients = new Set<ClientConn>();
-  private readonly placement: Placement;
+  private placement: Placement;
   private listener: net.Server | null = null;
   private ticking = false;
   /** Routing function handed to protocol.split: bound once, not per request. */
   readonly serverOf = (key: Buffer): number => this.placement.serverFor(key, 0, key.length);
 
-  constructor(readonly proxy: ProxyContext, readonly config: PoolConfig) {
+  constructor(
+    readonly proxy: ProxyContext,
+    public config: PoolConfig,
+  ) {
     this.protocol = protocolFor(config);
-    this.servers = config.servers.map((s, i) => new Server(this, i, s));
-    this.placement = new Placement({
-      hash: config.hash,
-      distribution: config.distribution,
-      hashTag: config.hashTag,
-      servers: config.servers,
+    this.servers = config.servers.map((s) => new Server(this, s));
+    this.placement = newPlacement(config);
+    this.updateTicker();
+  }
+
+  /**
+   * Apply a new configuration of this pool in place (reload): same listener and clients; servers
+   * whose name and address are unchanged keep their connections, stats and health; the rest start
+   * fresh. The next request routes with the new servers and placement; requests in flight finish on
+   * the old ones. Returns a short description of what changed.
+   */
+  reconfigure(next: PoolConfig): string {
+    const old = new Map(this.servers.map((s) => [serverKey(s.config), s]));
+    const servers = next.servers.map((sc) => {
+      const kept = old.get(serverKey(sc));
+      old.delete(serverKey(sc));
+      if (kept === undefined) return new Server(this, sc);
+      kept.config = sc;
+      return kept;
     });
-    if (config.timeout > 0 || config.autoEjectHosts) {
-      this.ticking = true;
-      addTicker(this);
-    }
+    const added = servers.filter((s) => !this.servers.includes(s)).map((s) => s.config.name);
+    const removed = [...old.values()];
+    this.config = next;
+    this.servers = servers;
+    this.placement = newPlacement(next);
+    this.rebuildPlacement();
+    this.retiring.push(...removed);
+    this.retireIdle();
+    this.updateTicker();
+    const parts: string[] = [];
+    if (added.length) parts.push(`added ${added.join(', ')}`);
+    if (removed.length) parts.push(`removed ${removed.map((s) => s.config.name).join(', ')}`);
+    return parts.length ? parts.join('; ') : 'settings updated';
+  }
+
+  private retireIdle(): void {
+    this.retiring = this.retiring.filter((s) => s.closeIdle() > 0);
+  }
+
+  private updateTicker(): void {
+    const want = this.config.timeout > 0 || this.config.autoEjectHosts || this.retiring.length > 0;
+    if (want && !this.ticking) addTicker(this);
+    if (!want && this.ticking) removeTicker(this);
+    this.ticking = want;
   }
 
   get name(): string {
@@ -153,6 +192,11 @@ export class ServerPool implements Ticker {
   }
 
   tick(now: number): void {
+    if (this.retiring.length > 0) {
+      for (const s of this.retiring) s.checkTimeouts(now);
+      this.retireIdle();
+      if (this.retiring.length === 0) this.updateTicker();
+    }
     for (let i = 0; i < this.servers.length; i++) {
       const server = this.servers[i];
       server.checkTimeouts(now);
@@ -178,6 +222,21 @@ export class ServerPool implements Ticker {
     });
   }
 
+  /** Close the listener only (its address is about to be reused); clients stay. */
+  async stopListening(): Promise<void> {
+    const listener = this.listener;
+    this.listener = null;
+    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+
+  /** Stop accepting; let every client finish what it has in flight, then close it (reload). */
+  async retire(): Promise<void> {
+    await this.stopListening();
+    for (const c of this.clients) c.closeWhenIdle();
+    while (this.clients.size > 0) await new Promise((r) => setTimeout(r, 20));
+    await this.close();
+  }
+
   preconnect(): void {
     if (this.config.preconnect) for (const s of this.servers) s.preconnect();
   }
@@ -190,6 +249,17 @@ export class ServerPool implements Ticker {
     this.listener = null;
     for (const c of [...this.clients]) c.destroy();
     for (const s of this.servers) s.closeAll();
+    for (const s of this.retiring) s.closeAll();
+    this.retiring = [];
     if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
   }
+}
+
+function newPlacement(config: PoolConfig): Placement {
+  return new Placement({ hash: config.hash, distribution: config.distribution, hashTag: config.hashTag, servers: config.servers });
+}
+
+/** Servers are the same across a reload when name and address are. */
+function serverKey(s: ServerConfig): string {
+  return `${s.name}\u0000${s.address.raw}`;
 }

@@ -24,7 +24,10 @@ export class Server {
   /** A probe is in progress. */
   probing = false;
 
-  constructor(readonly pool: ServerPool, readonly index: number, readonly config: ServerConfig) {}
+  constructor(
+    readonly pool: ServerPool,
+    public config: ServerConfig,
+  ) {}
 
   get connectionCount(): number {
     return this.conns.length;

@@ -102,7 +102,7 @@ class Fake implements FakeBackend {
   private accept(socket: Socket): void {
     this.connections++;
     this.sockets.add(socket);
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let done = false; // after close-mid-reply / reset: ignore anything else on this socket
     const drip: Buffer[] = [];
     socket.on('error', () => {

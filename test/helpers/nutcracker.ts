@@ -1,13 +1,14 @@
 // Debian's nutcracker 0.5.0, the reference implementation for differential tests: started in the
 // foreground from a config written into a temporary directory, logging into that directory (the
 // Debian default log path is system-wide), stats on a free 127.0.0.1 port with a 100 ms interval.
-// Resolves once the stats port and every pool's listen address accept connections.
+// Resolves once the stats port and every pool's listen address are listening (checked without
+// connecting, so nutcracker's connection stats start from zero, as ours do).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listenTargets } from './pool-yaml';
 import { freePort } from './ports';
-import { accepts, findBinary, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from './processes';
+import { findBinary, listening, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from './processes';
 
 export interface NutcrackerOptions {
   /** Fixed stats port; default: a free one (retried if it is taken before nutcracker binds it). */
@@ -64,7 +65,7 @@ export async function startNutcracker(yaml: string, opts: NutcrackerOptions = {}
     try {
       for (const target of [{ host: '127.0.0.1', port: statsPort }, ...pools]) {
         const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
-        await waitFor(`nutcracker listening on ${where}`, async () => ((await accepts(target)) ? true : undefined), {
+        await waitFor(`nutcracker listening on ${where}`, async () => ((await listening(target)) ? true : undefined), {
           failFast: died,
         });
       }

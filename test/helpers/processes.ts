@@ -4,7 +4,7 @@
 // "wait until this probe succeeds, or fail early if the child died", and "does this port accept".
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -161,6 +161,41 @@ export function accepts(target: Target, timeoutMs = 1000): Promise<boolean> {
     sock.setTimeout(timeoutMs, () => done(false));
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
+  });
+}
+
+/** /proc/net socket states and flags (include/net/tcp_states.h, __SO_ACCEPTCON). */
+const TCP_LISTEN = '0A';
+const UNIX_ACCEPTCON = 0x10000;
+
+function procLines(file: string): string[] | null {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(1);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True if some socket is listening on `target`, found without connecting (Linux /proc/net), so probing
+ * a proxy does not add a client connection to the stats the test is about to compare. Falls back to
+ * accepts() where /proc is not available.
+ */
+export async function listening(target: Target): Promise<boolean> {
+  if ('path' in target) {
+    const lines = procLines('/proc/net/unix');
+    if (lines === null) return accepts(target);
+    return lines.some((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[7] === target.path && (parseInt(f[3], 16) & UNIX_ACCEPTCON) !== 0;
+    });
+  }
+  const v4 = procLines('/proc/net/tcp');
+  if (v4 === null) return accepts(target);
+  const port = target.port.toString(16).toUpperCase().padStart(4, '0');
+  return [...v4, ...(procLines('/proc/net/tcp6') ?? [])].some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[1]?.endsWith(`:${port}`) === true && f[3] === TCP_LISTEN;
   });
 }
 

@@ -35,7 +35,7 @@ interface Waiter {
 }
 
 class Client implements WireClient {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiter: Waiter | null = null;
   closed = false;
   error: Error | null = null;
