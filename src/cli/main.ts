@@ -5,12 +5,14 @@
 // and SIGTERM shut down cleanly and exit 0 (nutcracker: SIGINT exits 1, SIGTERM kills outright).
 // Exit codes: 0 = -h/-V/-D, -t ok, --reload sent, clean shutdown; 1 = every error.
 
+import cluster from 'node:cluster';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { checkConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { log } from '../log/logger';
 import { Proxy, type ProxyOptions } from '../proxy/proxy';
+import { runWorker } from '../proxy/workers';
 import { reportFailure, reportReady, spawnDaemon, takeDaemonMarker } from './daemonize';
 import { describeStats } from './describe-stats';
 import { parseArgs, usageText, versionText, type CliOptions } from './options';
@@ -59,7 +61,7 @@ export function proxyOptions(o: CliOptions): ProxyOptions {
 
 /** Load the configuration; on problems print each, then nutcracker's "syntax is invalid" line. */
 async function loadOrReport(file: string, report: (line: string) => void): Promise<Config | null> {
-  let result: Awaited<ReturnType<typeof checkConfig>>;
+  let result: { config: Config | null; problems: readonly { message: string }[] };
   try {
     result = await checkConfig(file);
   } catch (err) {
@@ -140,6 +142,13 @@ async function run(o: CliOptions, argv: readonly string[]): Promise<number | nul
   if (config === null) {
     if (isDaemon) await reportFailure(problems.join('\n'));
     return EXIT.failure;
+  }
+
+  if (cluster.isWorker) {
+    // `--workers N`: the primary forked this process with the same arguments; it only runs the
+    // pools. Pid file, signals and the daemon hand-shake belong to the primary.
+    await runWorker(config, proxyOptions(o));
+    return null;
   }
 
   if (o.daemonize && !isDaemon) {

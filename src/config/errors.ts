@@ -94,3 +94,26 @@ export class ConfigError extends Error {
     this.code = problems.length > 0 ? problems[0].code : 'CONF_NO_POOLS';
   }
 }
+
+/** The codes a directive's value parser can reject a value with. */
+export type ValueProblemCode = Extract<
+  ProblemCode,
+  | 'CONF_NOT_A_NUMBER'
+  | 'CONF_NOT_A_BOOL'
+  | 'CONF_INVALID_HASH'
+  | 'CONF_INVALID_DISTRIBUTION'
+  | 'CONF_INVALID_HASH_TAG'
+  | `CONF_LISTEN_${string}`
+  | `CONF_SERVER_${'FORMAT' | 'WEIGHT' | 'ZERO_WEIGHT' | 'PORT'}`
+>;
+
+/**
+ * What a value parser returns instead of a value. The loader adds pool, directive, value and line;
+ * `extra` holds the template's other placeholders (allowed values, lengths, ...).
+ */
+export class Reject {
+  constructor(
+    readonly code: ValueProblemCode,
+    readonly extra: Readonly<Record<string, string | number>> = {},
+  ) {}
+}

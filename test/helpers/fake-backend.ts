@@ -102,6 +102,7 @@ class Fake implements FakeBackend {
   private accept(socket: Socket): void {
     this.connections++;
     this.sockets.add(socket);
+    socket.setNoDelay(true); // so drip really sends one byte per segment
     let buf: Buffer = Buffer.alloc(0);
     let done = false; // after close-mid-reply / reset: ignore anything else on this socket
     const drip: Buffer[] = [];

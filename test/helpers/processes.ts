@@ -120,6 +120,24 @@ export async function stopProcess(p: Spawned, graceMs = 2000): Promise<Exit> {
   return exit;
 }
 
+/**
+ * True if `pid` is a running process. A zombie (exited, not yet reaped: our children are reaped by
+ * their parent, orphans by whatever init the container has) counts as gone.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: kill(0) is all we know
+  }
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

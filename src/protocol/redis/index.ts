@@ -1,0 +1,32 @@
+// The Redis protocol as the core sees it (src/protocol/types.ts): request and reply scanners,
+// the requests every new server connection starts with, the probe, error replies, split and merge.
+// Each piece lives in its own module; this file only assembles them.
+
+import type { PoolConfig } from '../../config/types';
+import type { Protocol } from '../types';
+import { merge } from './merge';
+import { errnoReply } from './replies';
+import { RedisReplyScanner } from './reply-scanner';
+import { RedisRequestScanner } from './request-scanner';
+import { split } from './split';
+
+function command(...args: string[]): Buffer {
+  return Buffer.from(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''), 'utf8');
+}
+
+export const redisProtocol: Protocol = {
+  name: 'redis',
+  newClientCodec: (ctx) => new RedisRequestScanner(ctx),
+  newServerCodec: () => new RedisReplyScanner(),
+  /** AUTH first, then SELECT: nutcracker sends SELECT first, which fails with NOAUTH (spec §6.8 bug 1). */
+  connectRequests(pool: PoolConfig): Buffer[] {
+    const out: Buffer[] = [];
+    if (pool.redisAuth !== null) out.push(command('AUTH', pool.redisAuth));
+    if (pool.redisDb > 0) out.push(command('SELECT', String(pool.redisDb)));
+    return out;
+  },
+  probeRequest: Buffer.from('*1\r\n$4\r\nPING\r\n'),
+  errorReply: errnoReply,
+  split,
+  merge,
+};

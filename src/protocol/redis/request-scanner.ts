@@ -1,0 +1,439 @@
+// The client-side request scanner (spec §6.1, §3.5): RESP arrays of bulk strings and inline lines,
+// resumable at any byte with explicit numeric state. A request's parts are slices of the received
+// chunks; bulk data is skipped by length. Only what routing or a local answer needs is kept: the
+// command name (copied, ≤128 bytes), keys (slices, copied only when split across chunks, bounded by
+// maxKeyLength), MSET values as slices, and the arguments of locally answered commands.
+//
+//   idle ─'*'─▶ argc ─CRLF─▶ ┌▶ bulk ─'$'─▶ bulkLen ─CRLF─▶ data ─CRLF─┐ (argi < argc)
+//    │                        └────────────────────────────────────────┘
+//    └─other─▶ inline ─LF─▶ split like redis-cli ─▶ rescanned as RESP
+
+import { Msg, MsgAction } from '../../proxy/msg';
+import type { ClientCodec, ClientContext, RequestSink } from '../types';
+import {
+  CMD_CLASS, CMD_MAX_ARGC, CMD_MIN_ARGC, CommandClass, MAX_COMMAND_NAME, commandIndex, commandName, lookupCommand,
+} from './commands';
+import { INLINE_MAX, splitInline, toResp } from './inline';
+import { RedisSession, allowedUnauthenticated, answerCommandSubcommand, answerLocal } from './local-commands';
+import { REPLIES, arityError, errorReply, unsupportedCommand } from './replies';
+import { MsetValues } from './split';
+
+const S = {
+  idle: 0, inline: 1, argc: 2, argcLf: 3, bulk: 4, bulkLen: 5, bulkLenLf: 6, data: 7, dataCr: 8, dataLf: 9, dead: 10,
+} as const;
+
+/** What is kept of the argument being read. */
+const Cap = { none: 0, name: 1, key: 2, arg: 3, value: 4 } as const;
+
+/** Which arguments a request keeps, decided once its command name is known. */
+const Mode = { skip: 0, firstKey: 1, keys: 2, pairs: 3, eval: 4, local: 5, command: 6 } as const;
+
+/** Why a well-framed request is answered with an error instead of being run. */
+const Verdict = { ok: 0, unsupported: 1, arity: 2, noauth: 3 } as const;
+
+/** EVAL numkeys that did not parse as a non-negative integer. */
+const NumKeys = { notInteger: -1, negative: -2 } as const;
+
+const MAX_ARGC = 2147483647; // Redis: INT_MAX
+const MAX_BULK = 512 * 1024 * 1024; // Redis's proto-max-bulk-len default
+// Before AUTH, Redis refuses big requests outright so an unauthenticated peer cannot make it buffer
+// much; so do we.
+const UNAUTH_MAX_ARGC = 10;
+const UNAUTH_MAX_BULK = 16384;
+/** Bytes of the command name kept (for lookup and the "unsupported command" message). */
+const NAME_KEEP = 128;
+/** Longest EVAL numkeys / COMMAND subcommand argument worth keeping. */
+const SMALL_ARG = 20;
+
+/** Keyless commands are routed as if their key were this (nutcracker's choice, spec §6.2). */
+const PLACEHOLDER = Buffer.from('placeholder');
+const EMPTY = Buffer.alloc(0);
+const COMMAND = commandIndex('command');
+
+function printable(c: number): string {
+  return c > 32 && c < 127 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+}
+
+/** Bytes that cannot start a request: neither `*` nor the start of a plausible inline line. */
+function isGarbageStart(c: number): boolean {
+  return c < 9 || (c > 13 && c < 32) || c > 126 || c === 36;
+}
+
+export class RedisRequestScanner implements ClientCodec {
+  readonly session: RedisSession;
+  private readonly maxKey: number;
+  private state: number = S.idle;
+  private msg: Msg | null = null;
+  private num = 0;
+  private digits = 0;
+  private neg = false;
+  private argc = 0;
+  private argi = 0;
+  private argLen = 0;
+  private left = 0;
+  private cap: number = Cap.none;
+  private capSlices: Buffer[] = [];
+  private cmd = -1;
+  private mode: number = Mode.skip;
+  private verdict: number = Verdict.ok;
+  private readonly nameBuf = Buffer.alloc(NAME_KEEP);
+  private readonly lowerBuf = Buffer.alloc(MAX_COMMAND_NAME);
+  private nameLen = 0;
+  /** Declared length of the command name (may exceed what was kept). */
+  private nameFull = 0;
+  private key: Buffer | null = null;
+  private keys: Buffer[] | null = null;
+  private args: Buffer[] | null = null;
+  private values: MsetValues | null = null;
+  private numkeys = 0;
+  private sub: Buffer | null = null;
+  private inlineSlices: Buffer[] = [];
+  private inlineLen = 0;
+
+  constructor(ctx: ClientContext) {
+    this.session = new RedisSession(ctx);
+    this.maxKey = ctx.maxKeyLength;
+  }
+
+  feed(chunk: Buffer, sink: RequestSink): void {
+    if (this.state !== S.dead) this.scan(chunk, sink);
+  }
+
+  private scan(chunk: Buffer, sink: RequestSink): void {
+    const end = chunk.length;
+    let pos = 0;
+    let start = 0; // first byte of the current request in this chunk
+    while (pos < end) {
+      const c = chunk[pos];
+      switch (this.state) {
+        case S.idle:
+          if (c === 42) {
+            start = pos++;
+            this.msg = new Msg();
+            this.startNumber(S.argc);
+          } else if (isGarbageStart(c)) {
+            return this.framing(sink, `invalid request start byte '${printable(c)}'`);
+          } else {
+            this.state = S.inline;
+          }
+          break;
+        case S.inline:
+          pos = this.scanInline(chunk, pos, sink);
+          break;
+        case S.argc:
+        case S.bulkLen:
+          pos++;
+          if (c >= 48 && c <= 57) {
+            this.num = this.num * 10 + (c - 48);
+            if (++this.digits > 10) return this.badLength(sink);
+          } else if (c === 13 && this.digits > 0) {
+            this.state++; // argcLf / bulkLenLf
+          } else if (c === 45 && this.digits === 0 && !this.neg && this.state === S.argc) {
+            this.neg = true;
+          } else return this.badLength(sink);
+          break;
+        case S.argcLf:
+          pos++;
+          if (c !== 10) return this.badLength(sink);
+          if (this.neg || this.num === 0) {
+            // `*0` and `*-1` are ignored, as Redis does.
+            this.msg = null;
+            this.state = S.idle;
+            start = pos;
+            break;
+          }
+          if (this.num > MAX_ARGC) return this.badLength(sink);
+          if (this.num > UNAUTH_MAX_ARGC && this.session.needsAuth) return this.framing(sink, 'unauthenticated multibulk length');
+          this.argc = this.num;
+          this.argi = 0;
+          this.state = S.bulk;
+          break;
+        case S.bulk:
+          pos++;
+          if (c !== 36) return this.framing(sink, `expected '$', got '${printable(c)}'`);
+          this.startNumber(S.bulkLen);
+          break;
+        case S.bulkLenLf:
+          pos++;
+          if (c !== 10 || this.num > MAX_BULK) return this.badLength(sink);
+          if (this.num > UNAUTH_MAX_BULK && this.session.needsAuth) return this.framing(sink, 'unauthenticated bulk length');
+          if (!this.beginArg(this.num, sink)) return;
+          break;
+        case S.data: {
+          const n = this.left < end - pos ? this.left : end - pos;
+          if (n > 0 && this.cap !== Cap.none) this.capture(chunk, pos, n);
+          pos += n;
+          this.left -= n;
+          if (this.left === 0) this.state = S.dataCr;
+          break;
+        }
+        case S.dataCr:
+          pos++;
+          if (c !== 13) return this.framing(sink, 'expected CRLF after bulk data');
+          this.state = S.dataLf;
+          break;
+        case S.dataLf:
+          pos++;
+          if (c !== 10) return this.framing(sink, 'expected CRLF after bulk data');
+          this.endArg();
+          if (++this.argi < this.argc) {
+            this.state = S.bulk;
+            break;
+          }
+          (this.msg as Msg).pushPart(chunk.subarray(start, pos));
+          start = pos;
+          this.finish(sink);
+          break;
+        default:
+          return;
+      }
+      if (this.state === S.dead) return;
+    }
+    if (this.msg !== null && start < end) this.msg.pushPart(chunk.subarray(start, end));
+  }
+
+  private startNumber(state: number): void {
+    this.num = 0;
+    this.digits = 0;
+    this.neg = false;
+    this.state = state;
+  }
+
+  private badLength(sink: RequestSink): void {
+    this.framing(sink, this.state <= S.argcLf ? 'invalid multibulk length' : 'invalid bulk length');
+  }
+
+  private framing(sink: RequestSink, what: string): void {
+    this.state = S.dead;
+    this.msg = null;
+    sink.onFramingError(errorReply(`ERR Protocol error: ${what}`), what);
+  }
+
+  /** A bulk header was read: decide what to keep of it. False on a framing error. */
+  private beginArg(len: number, sink: RequestSink): boolean {
+    this.argLen = len;
+    this.left = len;
+    this.state = S.data;
+    const i = this.argi;
+    let cap: number = Cap.none;
+    if (i === 0) {
+      cap = Cap.name;
+      this.nameLen = 0;
+      this.nameFull = len;
+    } else {
+      switch (this.mode) {
+        case Mode.firstKey: cap = i === 1 ? Cap.key : Cap.none; break;
+        case Mode.keys: cap = Cap.key; break;
+        case Mode.pairs: cap = i & 1 ? Cap.key : Cap.value; break;
+        case Mode.eval:
+          if (i === 2) cap = len <= SMALL_ARG ? Cap.arg : Cap.none;
+          else if (i === 3 && this.numkeys > 0) cap = Cap.key;
+          break;
+        case Mode.local: cap = Cap.arg; break;
+        case Mode.command: cap = i === 1 && len <= SMALL_ARG ? Cap.arg : Cap.none; break;
+      }
+    }
+    if (cap === Cap.key && len > this.maxKey) {
+      // nutcracker cannot hold a key bigger than one mbuf (spec §3.5): a framing error there too.
+      this.framing(sink, `key too long (${len} bytes, limit ${this.maxKey})`);
+      return false;
+    }
+    this.cap = cap;
+    return true;
+  }
+
+  private capture(chunk: Buffer, pos: number, n: number): void {
+    if (this.cap === Cap.name) {
+      const room = NAME_KEEP - this.nameLen;
+      const take = n < room ? n : room;
+      if (take > 0) this.nameLen += chunk.copy(this.nameBuf, this.nameLen, pos, pos + take);
+    } else if (this.cap === Cap.value) {
+      (this.values as MsetValues).slices.push(chunk.subarray(pos, pos + n));
+    } else {
+      this.capSlices.push(chunk.subarray(pos, pos + n));
+    }
+  }
+
+  /** The current argument's data and CRLF were read. */
+  private endArg(): void {
+    const cap = this.cap;
+    if (cap === Cap.none) return;
+    if (cap === Cap.name) return this.identify();
+    if (cap === Cap.value) {
+      const v = this.values as MsetValues;
+      v.ends.push(v.slices.length);
+      v.lens.push(this.argLen);
+      return;
+    }
+    const s = this.capSlices;
+    const buf = s.length === 0 ? EMPTY : s.length === 1 ? s[0] : Buffer.concat(s, this.argLen);
+    s.length = 0;
+    if (cap === Cap.key) {
+      if (this.keys !== null) this.keys.push(buf);
+      else this.key = buf;
+    } else if (this.mode === Mode.local) (this.args as Buffer[]).push(buf);
+    else if (this.mode === Mode.eval) this.numkeys = parseNumKeys(buf);
+    else this.sub = buf;
+  }
+
+  /** The command name is known: look it up and decide the verdict and what to keep. */
+  private identify(): void {
+    const len = this.argLen;
+    let cmd = -1;
+    if (len <= MAX_COMMAND_NAME) {
+      const name = this.nameBuf;
+      const lower = this.lowerBuf;
+      for (let i = 0; i < len; i++) {
+        const b = name[i];
+        lower[i] = b >= 65 && b <= 90 ? b | 0x20 : b;
+      }
+      cmd = lookupCommand(lower, len);
+    }
+    this.cmd = cmd;
+    this.mode = Mode.skip;
+    this.key = null;
+    this.keys = null;
+    this.args = null;
+    this.values = null;
+    this.sub = null;
+    this.numkeys = NumKeys.notInteger;
+    const cls = cmd < 0 ? CommandClass.refused : CMD_CLASS[cmd];
+    const argc = this.argc;
+    if (cls === CommandClass.refused) {
+      this.verdict = Verdict.unsupported;
+    } else if (argc < CMD_MIN_ARGC[cmd] || (CMD_MAX_ARGC[cmd] >= 0 && argc > CMD_MAX_ARGC[cmd]) || (cls === CommandClass.multiPair && (argc & 1) === 0)) {
+      this.verdict = Verdict.arity;
+    } else if (this.session.needsAuth && !allowedUnauthenticated(cmd)) {
+      this.verdict = Verdict.noauth;
+    } else {
+      this.verdict = Verdict.ok;
+      switch (cls) {
+        case CommandClass.multiKey: this.mode = Mode.keys; this.keys = []; break;
+        case CommandClass.multiPair: this.mode = Mode.pairs; this.keys = []; this.values = new MsetValues(); break;
+        case CommandClass.eval: this.mode = Mode.eval; break;
+        case CommandClass.keylessForward: this.mode = cmd === COMMAND ? Mode.command : Mode.skip; break;
+        case CommandClass.local: this.mode = Mode.local; this.args = []; break;
+        default: this.mode = Mode.firstKey;
+      }
+    }
+  }
+
+  /** A whole request was read: decide its action and hand it to the sink. */
+  private finish(sink: RequestSink): void {
+    const msg = this.msg as Msg;
+    this.msg = null;
+    this.state = S.idle;
+    msg.cmd = this.cmd;
+    switch (this.verdict) {
+      case Verdict.unsupported:
+        local(msg, unsupportedCommand(this.nameBuf.subarray(0, this.nameLen), this.nameFull > this.nameLen));
+        break;
+      case Verdict.arity:
+        local(msg, arityError(commandName(this.cmd)));
+        break;
+      case Verdict.noauth:
+        local(msg, REPLIES.noauth);
+        break;
+      default:
+        this.route(msg);
+    }
+    if (this.session.quit) this.state = S.dead; // nothing after QUIT is read
+    sink.onRequest(msg);
+  }
+
+  private route(msg: Msg): void {
+    const cmd = this.cmd;
+    switch (CMD_CLASS[cmd]) {
+      case CommandClass.multiKey:
+      case CommandClass.multiPair: {
+        const keys = this.keys as Buffer[];
+        if (keys.length === 1) {
+          msg.key = keys[0]; // one key or pair: forwarded unchanged (spec §6.5)
+        } else {
+          msg.action = MsgAction.split;
+          msg.keys = keys;
+          msg.proto = this.values;
+        }
+        return;
+      }
+      case CommandClass.eval:
+        return this.routeEval(msg);
+      case CommandClass.keylessForward: {
+        const answer = this.sub === null ? null : answerCommandSubcommand(this.sub);
+        if (answer !== null) local(msg, answer);
+        else msg.key = PLACEHOLDER;
+        return;
+      }
+      case CommandClass.local:
+        msg.action = MsgAction.local;
+        answerLocal(this.session, cmd, this.args as Buffer[], msg);
+        return;
+      default:
+        msg.key = this.key;
+    }
+  }
+
+  /** EVAL/EVALSHA go to the server of their first key; without one there is nowhere to send them. */
+  private routeEval(msg: Msg): void {
+    const n = this.numkeys;
+    if (n === NumKeys.notInteger) local(msg, REPLIES.notInteger);
+    else if (n === NumKeys.negative) local(msg, errorReply("ERR Number of keys can't be negative"));
+    else if (n > this.argc - 3) local(msg, errorReply("ERR Number of keys can't be greater than number of args"));
+    else if (n === 0) local(msg, errorReply(`ERR ${commandName(this.cmd)} without keys cannot be routed by the proxy`));
+    else msg.key = this.key;
+  }
+
+  /** Inline command: collect the line (bounded), split it, and scan its RESP form. */
+  private scanInline(chunk: Buffer, pos: number, sink: RequestSink): number {
+    const end = chunk.length;
+    const nl = chunk.indexOf(10, pos);
+    const stop = nl < 0 ? end : nl;
+    if (this.inlineLen + (stop - pos) > INLINE_MAX) {
+      this.framing(sink, 'too big inline request');
+      return end;
+    }
+    if (nl < 0) {
+      this.inlineSlices.push(chunk.subarray(pos));
+      this.inlineLen += end - pos;
+      return end;
+    }
+    let line = chunk.subarray(pos, nl);
+    if (this.inlineSlices.length > 0) {
+      this.inlineSlices.push(line);
+      line = Buffer.concat(this.inlineSlices);
+      this.inlineSlices = [];
+    }
+    this.inlineLen = 0;
+    this.state = S.idle;
+    if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+    const args = splitInline(line);
+    if (args === null) {
+      this.framing(sink, 'unbalanced quotes in request');
+      return end;
+    }
+    if (args.length > 0) this.scan(toResp(args), sink); // a complete request: returns to idle
+    return nl + 1;
+  }
+}
+
+function local(msg: Msg, reply: Buffer): void {
+  msg.action = MsgAction.local;
+  msg.setReply(reply);
+}
+
+function parseNumKeys(buf: Buffer): number {
+  let i = 0;
+  let neg = false;
+  if (buf.length > 1 && buf[0] === 45) {
+    neg = true;
+    i = 1;
+  }
+  if (i >= buf.length || buf.length - i > 18) return NumKeys.notInteger;
+  let n = 0;
+  for (; i < buf.length; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return NumKeys.notInteger;
+    n = n * 10 + d;
+  }
+  return neg && n > 0 ? NumKeys.negative : n;
+}

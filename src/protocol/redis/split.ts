@@ -1,0 +1,101 @@
+// Splitting a multi-key request (MGET DEL UNLINK TOUCH EXISTS MSET) into one fragment per server
+// (spec §6.5). Each fragment is a fresh RESP array with the lowercase command name, built once as
+// bytes: one buffer per fragment holds every small piece (headers, keys); MSET values are not
+// copied, their slices are interleaved as parts.
+
+import { Msg, MsgAction } from '../../proxy/msg';
+import { REDIS_COMMANDS } from './commands';
+import { decLen, writeDec } from './replies';
+
+/** MSET's values as scanned (slices of the client's chunks, never copied): value i is
+ * slices[ends[i-1] .. ends[i]) and has lens[i] bytes. Kept in the parent's `proto`. */
+export class MsetValues {
+  slices: Buffer[] = [];
+  ends: number[] = [];
+  lens: number[] = [];
+}
+
+/** Lowercase names as bytes, per command index (only the split commands are ever used). */
+const LOWER_NAMES: Buffer[] = REDIS_COMMANDS.map((c) => Buffer.from(c.name, 'latin1'));
+
+/** `$<n>\r\n` written at pos; returns the new position. */
+function writeLenLine(buf: Buffer, pos: number, prefix: number, n: number): number {
+  buf[pos++] = prefix;
+  pos = writeDec(buf, pos, n);
+  buf[pos++] = 13;
+  buf[pos++] = 10;
+  return pos;
+}
+
+/**
+ * One fragment per involved server, in server-index order (-1, "no live server", first), each with
+ * that server's keys in the client's order (duplicates kept). Sets msg.fragments and msg.pending.
+ * A fragment's `proto` is an Int32Array of the parent key positions it carries, for merge.
+ */
+export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
+  const keys = msg.keys as Buffer[];
+  const nkeys = keys.length;
+  const values = msg.proto instanceof MsetValues ? msg.proto : null;
+  const server = new Int32Array(nkeys);
+  const servers: number[] = [];
+  for (let i = 0; i < nkeys; i++) {
+    const s = serverOf(keys[i]);
+    server[i] = s;
+    if (!servers.includes(s)) servers.push(s);
+  }
+  servers.sort((a, b) => a - b);
+
+  const name = LOWER_NAMES[msg.cmd];
+  const frags: Msg[] = [];
+  for (const s of servers) {
+    let count = 0;
+    for (let i = 0; i < nkeys; i++) if (server[i] === s) count++;
+    const positions = new Int32Array(count);
+    let smallBytes = 0;
+    for (let i = 0, j = 0; i < nkeys; i++) {
+      if (server[i] !== s) continue;
+      positions[j++] = i;
+      const k = keys[i].length;
+      smallBytes += 1 + decLen(k) + 2 + k + 2;
+      if (values !== null) smallBytes += 1 + decLen(values.lens[i]) + 2 + 2;
+    }
+    const elements = values !== null ? 2 * count + 1 : count + 1;
+    smallBytes += 1 + decLen(elements) + 2 + 1 + decLen(name.length) + 2 + name.length + 2;
+
+    const frag = new Msg();
+    frag.action = MsgAction.forward;
+    frag.parent = msg;
+    frag.server = s;
+    frag.cmd = msg.cmd;
+    frag.key = keys[positions[0]];
+    frag.proto = positions;
+
+    const buf = Buffer.allocUnsafe(smallBytes);
+    let p = writeLenLine(buf, 0, 42, elements);
+    p = writeLenLine(buf, p, 36, name.length);
+    p += name.copy(buf, p);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    let from = 0; // start of the small bytes not yet pushed as a part
+    for (let j = 0; j < count; j++) {
+      const i = positions[j];
+      const key = keys[i];
+      p = writeLenLine(buf, p, 36, key.length);
+      p += key.copy(buf, p);
+      buf[p++] = 13;
+      buf[p++] = 10;
+      if (values === null) continue;
+      p = writeLenLine(buf, p, 36, values.lens[i]);
+      frag.pushPart(buf.subarray(from, p));
+      for (let v = i === 0 ? 0 : values.ends[i - 1]; v < values.ends[i]; v++) frag.pushPart(values.slices[v]);
+      from = p;
+      buf[p++] = 13;
+      buf[p++] = 10;
+    }
+    frag.pushPart(from === 0 ? buf : buf.subarray(from, p));
+    frags.push(frag);
+  }
+  msg.fragments = frags;
+  msg.pending = frags.length;
+  return frags;
+}

@@ -1,0 +1,167 @@
+// Multi-get split and merge: fragment bytes per server, merged values in the client's key order with
+// missing and duplicated keys across three servers, and the error paths (connection failure, server
+// error line, a sub-reply that is not a value list). Sub-replies go through the real reply scanner.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { memcacheProtocol } from '../../../../src/protocol/memcache/index';
+import { ReplyType } from '../../../../src/protocol/memcache/reply-scanner';
+import type { Msg } from '../../../../src/proxy/msg';
+import { randomSplit, scanReplies, scanRequests } from './scan-helpers';
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** Three servers' contents; a key's server is its first byte mod 3 (a d y → 1, b e z → 2, c f x → 0). */
+const STORES: Map<string, string>[] = [new Map(), new Map(), new Map()];
+const serverOf = (key: Buffer): number => key[0] % 3;
+for (const [k, v] of Object.entries({ a: 'alpha', b: 'bravo', c: 'charlie', d: 'delta', e: 'echo', f: 'fox\r\ntrot' })) {
+  STORES[serverOf(b(k))].set(k, v);
+}
+
+function scanOne(line: string): Msg {
+  const rec = scanRequests([b(line)]);
+  assert.equal(rec.msgs.length, 1);
+  return rec.msgs[0];
+}
+
+/** What memcached answers to a fragment: a VALUE block per stored key, in request order, then END. */
+function serve(frag: Msg, withCas: boolean): string {
+  const line = Buffer.concat(frag.parts).toString('latin1');
+  const tokens = line.trim().split(/ +/);
+  const keys = tokens.slice(tokens[0].startsWith('gat') ? 2 : 1);
+  let out = '';
+  for (const k of keys) {
+    const v = STORES[frag.server].get(k);
+    if (v !== undefined) out += `VALUE ${k} 7 ${v.length}${withCas ? ' 1234' : ''}\r\n${v}\r\n`;
+  }
+  return out + 'END\r\n';
+}
+
+/** Deliver a sub-reply as the core would: scanned from random chunks, parts as slices. */
+function deliver(frag: Msg, bytes: string, seed: number): void {
+  const rec = scanReplies(randomSplit(b(bytes), seed, 9));
+  assert.equal(rec.replies.length, 1, `one reply for ${JSON.stringify(bytes)}`);
+  const r = rec.replies[0];
+  frag.reply = r.parts;
+  frag.replyBytes = r.bytes;
+  frag.replyType = r.type;
+  frag.done = true;
+}
+
+function roundTrip(line: string, seed = 1, withCas = false): { msg: Msg; frags: Msg[]; reply: string } {
+  const msg = scanOne(line);
+  const frags = memcacheProtocol.split(msg, serverOf);
+  for (const f of frags) deliver(f, serve(f, withCas), seed);
+  memcacheProtocol.merge(msg);
+  return { msg, frags, reply: msg.reply === null ? '' : Buffer.concat(msg.reply).toString('latin1') };
+}
+
+const v = (k: string, cas = ''): string => {
+  const val = STORES[serverOf(b(k))].get(k) ?? '';
+  return `VALUE ${k} 7 ${val.length}${cas}\r\n${val}\r\n`;
+};
+
+describe('memcache multi-get split', () => {
+  test('one fragment per server in server order, keys in client order, nutcracker bytes', () => {
+    const msg = scanOne('get a b c d e f\r\n');
+    const frags = memcacheProtocol.split(msg, serverOf);
+    assert.deepStrictEqual(
+      frags.map((f) => [f.server, Buffer.concat(f.parts).toString('latin1')]),
+      [
+        [0, 'get c f \r\n'],
+        [1, 'get a d \r\n'],
+        [2, 'get b e \r\n'],
+      ],
+    );
+    assert.deepStrictEqual(frags.map((f) => f.key?.toString()), ['c', 'a', 'b']);
+    assert.ok(frags.every((f) => f.parent === msg && f.bytes === Buffer.concat(f.parts).length));
+    assert.equal(msg.fragments, frags);
+    assert.equal(msg.pending, 3);
+  });
+
+  test('gats fragments keep the exptime after the verb', () => {
+    const frags = memcacheProtocol.split(scanOne('gats 300 a b d\r\n'), serverOf);
+    assert.deepStrictEqual(frags.map((f) => Buffer.concat(f.parts).toString('latin1')), ['gats 300 a d \r\n', 'gats 300 b \r\n']);
+  });
+
+  test('keys with no live server share one fragment for server -1, first', () => {
+    const frags = memcacheProtocol.split(scanOne('get a b c\r\n'), (k) => (k[0] === 98 ? 2 : -1));
+    assert.deepStrictEqual(frags.map((f) => [f.server, Buffer.concat(f.parts).toString('latin1')]), [
+      [-1, 'get a c \r\n'],
+      [2, 'get b \r\n'],
+    ]);
+  });
+});
+
+describe('memcache multi-get merge', () => {
+  test('values come back in the client key order across 3 servers with one END', () => {
+    for (const seed of [1, 2, 3]) {
+      assert.equal(roundTrip('get f e d c b a\r\n', seed).reply, v('f') + v('e') + v('d') + v('c') + v('b') + v('a') + 'END\r\n');
+    }
+  });
+
+  test('missing keys are skipped without reordering the rest (unlike nutcracker)', () => {
+    // y (missing) and a share server 1: nutcracker fills y's slot with a's block, answering a before b.
+    assert.equal(roundTrip('get y b a\r\n').reply, v('b') + v('a') + 'END\r\n');
+    assert.equal(roundTrip('get x a c zz b y\r\n').reply, v('a') + v('c') + v('b') + 'END\r\n');
+  });
+
+  test('a key asked twice gets its value twice, also across servers', () => {
+    assert.equal(roundTrip('get a b a c a\r\n').reply, v('a') + v('b') + v('a') + v('c') + v('a') + 'END\r\n');
+  });
+
+  test('all keys missing gives a bare END', () => {
+    assert.equal(roundTrip('get x y z\r\n').reply, 'END\r\n');
+  });
+
+  test('gets keeps each value with its cas unique', () => {
+    assert.equal(roundTrip('gets b a\r\n', 4, true).reply, v('b', ' 1234') + v('a', ' 1234') + 'END\r\n');
+  });
+
+  test('merged values are slices of the sub-replies, and replyBytes is their length', () => {
+    const { msg, frags } = roundTrip('get a b c d e f\r\n', 5);
+    const sources = frags.flatMap((f) => f.reply ?? []);
+    const inside = (p: Buffer, src: Buffer): boolean =>
+      p.buffer === src.buffer && p.byteOffset >= src.byteOffset && p.byteOffset + p.length <= src.byteOffset + src.length;
+    const reply = msg.reply ?? [];
+    assert.ok(reply.length > 6);
+    assert.ok(reply.slice(0, -1).every((p) => sources.some((src) => inside(p, src))), 'a value was copied');
+    assert.equal(msg.replyBytes, Buffer.concat(reply).length);
+    assert.equal(msg.done, true);
+  });
+
+  test('a fragment that failed at connection level fails the request and closes the client', () => {
+    const msg = scanOne('get a b c\r\n');
+    const frags = memcacheProtocol.split(msg, serverOf);
+    deliver(frags[0], serve(frags[0], false), 1);
+    frags[1].err = 'ETIMEDOUT';
+    frags[2].err = 'ECONNREFUSED';
+    memcacheProtocol.merge(msg);
+    assert.equal(msg.err, 'ETIMEDOUT');
+    assert.equal(msg.closeAfter, true);
+    assert.equal(memcacheProtocol.errorReply(msg.err).toString(), 'SERVER_ERROR Connection timed out\r\n');
+  });
+
+  test("a server's error line is passed through and the client stays connected", () => {
+    const msg = scanOne('get a b c\r\n');
+    const frags = memcacheProtocol.split(msg, serverOf);
+    deliver(frags[0], serve(frags[0], false), 1);
+    deliver(frags[1], 'SERVER_ERROR out of memory\r\n', 1);
+    deliver(frags[2], serve(frags[2], false), 1);
+    memcacheProtocol.merge(msg);
+    assert.equal(Buffer.concat(msg.reply ?? []).toString(), 'SERVER_ERROR out of memory\r\n');
+    assert.equal(msg.err, null);
+    assert.equal(msg.closeAfter, false);
+  });
+
+  test('a sub-reply that is not a value list fails with Invalid argument', () => {
+    const msg = scanOne('get a b\r\n');
+    const frags = memcacheProtocol.split(msg, serverOf);
+    deliver(frags[0], 'STORED\r\n', 1);
+    deliver(frags[1], serve(frags[1], false), 1);
+    memcacheProtocol.merge(msg);
+    assert.equal(msg.err, 'EINVAL');
+    assert.equal(msg.closeAfter, false);
+    assert.equal(frags[0].replyType, ReplyType.stored);
+  });
+});
