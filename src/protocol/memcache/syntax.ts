@@ -51,12 +51,18 @@ export const syntax = {
     return true;
   },
 
-  /** memcached key rules: 1..maxLen bytes, no control characters (< 0x21 or 0x7f). */
+  /**
+   * Keys as memcached really takes them: 1..maxLen bytes, any byte but NUL and LF. memcached (1.6) and
+   * nutcracker accept every other control byte, and real clients rely on it (memcaslap prefixes its
+   * keys with 8 raw bytes such as 0x10). NUL and LF are refused because memcached would cut the line
+   * there and answer twice, desynchronising the server connection. Spaces never reach here (they end
+   * a key) and CR is only a terminator when followed by LF.
+   */
   checkKey(buf: Uint8Array, start: number, end: number, maxLen: number): KeyCheckValue {
     if (end - start > maxLen) return KeyCheck.tooLong;
     for (let i = start; i < end; i++) {
       const c = buf[i];
-      if (c < 0x21 || c === 0x7f) return KeyCheck.controlChar;
+      if (c === 0x00 || c === 0x0a) return KeyCheck.controlChar;
     }
     return KeyCheck.ok;
   },

@@ -71,6 +71,47 @@ export function splitInline(line: Uint8Array): Buffer[] | null {
   }
 }
 
+/**
+ * Collects one inline line from chunks (bounded by INLINE_MAX). `read` consumes bytes up to and
+ * including the LF; then `line` holds the line without its CR LF. A line inside one chunk is a
+ * slice of it; only a line split across chunks is copied.
+ */
+export class InlineLineReader {
+  /** The completed line (valid after read() returned with done === true). */
+  line: Buffer = Buffer.alloc(0);
+  done = false;
+  tooBig = false;
+  private slices: Buffer[] = [];
+  private len = 0;
+
+  /** Consume from chunk[pos]; returns the position after what was consumed. */
+  read(chunk: Buffer, pos: number): number {
+    const nl = chunk.indexOf(10, pos);
+    const stop = nl < 0 ? chunk.length : nl;
+    this.len += stop - pos;
+    if (this.len > INLINE_MAX) {
+      this.tooBig = true;
+      return chunk.length;
+    }
+    if (nl < 0) {
+      this.slices.push(chunk.subarray(pos));
+      this.done = false;
+      return chunk.length;
+    }
+    let line = chunk.subarray(pos, nl);
+    if (this.slices.length > 0) {
+      this.slices.push(line);
+      line = Buffer.concat(this.slices);
+      this.slices = [];
+    }
+    if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+    this.line = line;
+    this.len = 0;
+    this.done = true;
+    return nl + 1;
+  }
+}
+
 /** The RESP array form of a list of arguments (built once; inline commands are rare). */
 export function toResp(args: Buffer[]): Buffer {
   const pieces: Buffer[] = [Buffer.from(`*${args.length}\r\n`, 'latin1')];

@@ -107,8 +107,17 @@ function auth(session: RedisSession, user: Buffer | null, password: Buffer): Buf
 
 /** Parse an argument as a decimal integer the way Redis's string2ll would, or NaN. */
 function parseInteger(b: Buffer): number {
-  const s = b.toString('latin1');
-  return /^-?(0|[1-9][0-9]{0,15})$/.test(s) ? Number(s) : NaN;
+  const neg = b.length > 1 && b[0] === 45;
+  const from = neg ? 1 : 0;
+  const digits = b.length - from;
+  if (digits < 1 || digits > 16 || (b[from] === 48 && digits > 1)) return NaN;
+  let n = 0;
+  for (let i = from; i < b.length; i++) {
+    const d = b[i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
 }
 
 /** SELECT: the pool's redis_db is the only database a client can see (spec §6.8). */

@@ -13,7 +13,7 @@ import type { ClientCodec, ClientContext, RequestSink } from '../types';
 import {
   CMD_CLASS, CMD_MAX_ARGC, CMD_MIN_ARGC, CommandClass, MAX_COMMAND_NAME, commandIndex, commandName, lookupCommand,
 } from './commands';
-import { INLINE_MAX, splitInline, toResp } from './inline';
+import { InlineLineReader, splitInline, toResp } from './inline';
 import { RedisSession, allowedUnauthenticated, answerCommandSubcommand, answerLocal } from './local-commands';
 import { REPLIES, arityError, errorReply, unsupportedCommand } from './replies';
 import { MsetValues } from './split';
@@ -87,8 +87,7 @@ export class RedisRequestScanner implements ClientCodec {
   private values: MsetValues | null = null;
   private numkeys = 0;
   private sub: Buffer | null = null;
-  private inlineSlices: Buffer[] = [];
-  private inlineLen = 0;
+  private readonly inline = new InlineLineReader();
 
   constructor(ctx: ClientContext) {
     this.session = new RedisSession(ctx);
@@ -117,21 +116,41 @@ export class RedisRequestScanner implements ClientCodec {
             this.state = S.inline;
           }
           break;
-        case S.inline:
-          pos = this.scanInline(chunk, pos, sink);
+        case S.inline: {
+          const reader = this.inline;
+          pos = reader.read(chunk, pos);
+          if (reader.tooBig) return this.framing(sink, 'too big inline request');
+          if (!reader.done) break;
+          this.state = S.idle;
+          const args = splitInline(reader.line);
+          if (args === null) return this.framing(sink, 'unbalanced quotes in request');
+          if (args.length > 0) this.scan(toResp(args), sink); // one complete request: back to idle
           break;
+        }
         case S.argc:
-        case S.bulkLen:
+        case S.bulkLen: {
+          // Digits in a tight loop: most lengths are read without going back through the switch.
+          let num = this.num;
+          let digits = this.digits;
+          let b = c;
+          while (b >= 48 && b <= 57) {
+            num = num * 10 + (b - 48);
+            digits++;
+            if (++pos === end) break;
+            b = chunk[pos];
+          }
+          this.num = num;
+          this.digits = digits;
+          if (digits > 10) return this.badLength(sink);
+          if (pos === end) break;
           pos++;
-          if (c >= 48 && c <= 57) {
-            this.num = this.num * 10 + (c - 48);
-            if (++this.digits > 10) return this.badLength(sink);
-          } else if (c === 13 && this.digits > 0) {
+          if (b === 13 && digits > 0) {
             this.state++; // argcLf / bulkLenLf
-          } else if (c === 45 && this.digits === 0 && !this.neg && this.state === S.argc) {
+          } else if (b === 45 && digits === 0 && !this.neg && this.state === S.argc) {
             this.neg = true;
           } else return this.badLength(sink);
           break;
+        }
         case S.argcLf:
           pos++;
           if (c !== 10) return this.badLength(sink);
@@ -164,25 +183,26 @@ export class RedisRequestScanner implements ClientCodec {
           if (n > 0 && this.cap !== Cap.none) this.capture(chunk, pos, n);
           pos += n;
           this.left -= n;
-          if (this.left === 0) this.state = S.dataCr;
+          if (this.left > 0) break;
+          if (pos + 1 < end && chunk[pos] === 13 && chunk[pos + 1] === 10) {
+            pos += 2; // the common case: the CRLF is right there
+            if (this.argDone(chunk, start, pos, sink)) start = pos;
+          } else this.state = S.dataCr;
           break;
         }
         case S.dataCr:
           pos++;
           if (c !== 13) return this.framing(sink, 'expected CRLF after bulk data');
           this.state = S.dataLf;
+          if (pos === end) break;
+          if (chunk[pos] !== 10) return this.framing(sink, 'expected CRLF after bulk data');
+          pos++;
+          if (this.argDone(chunk, start, pos, sink)) start = pos;
           break;
         case S.dataLf:
           pos++;
           if (c !== 10) return this.framing(sink, 'expected CRLF after bulk data');
-          this.endArg();
-          if (++this.argi < this.argc) {
-            this.state = S.bulk;
-            break;
-          }
-          (this.msg as Msg).pushPart(chunk.subarray(start, pos));
-          start = pos;
-          this.finish(sink);
+          if (this.argDone(chunk, start, pos, sink)) start = pos;
           break;
         default:
           return;
@@ -190,6 +210,18 @@ export class RedisRequestScanner implements ClientCodec {
       if (this.state === S.dead) return;
     }
     if (this.msg !== null && start < end) this.msg.pushPart(chunk.subarray(start, end));
+  }
+
+  /** An argument and its CRLF were read; true when that completed the request (handed to the sink). */
+  private argDone(chunk: Buffer, start: number, pos: number, sink: RequestSink): boolean {
+    this.endArg();
+    if (++this.argi < this.argc) {
+      this.state = S.bulk;
+      return false;
+    }
+    (this.msg as Msg).pushPart(chunk.subarray(start, pos));
+    this.finish(sink);
+    return true;
   }
 
   private startNumber(state: number): void {
@@ -381,38 +413,6 @@ export class RedisRequestScanner implements ClientCodec {
     else if (n > this.argc - 3) local(msg, errorReply("ERR Number of keys can't be greater than number of args"));
     else if (n === 0) local(msg, errorReply(`ERR ${commandName(this.cmd)} without keys cannot be routed by the proxy`));
     else msg.key = this.key;
-  }
-
-  /** Inline command: collect the line (bounded), split it, and scan its RESP form. */
-  private scanInline(chunk: Buffer, pos: number, sink: RequestSink): number {
-    const end = chunk.length;
-    const nl = chunk.indexOf(10, pos);
-    const stop = nl < 0 ? end : nl;
-    if (this.inlineLen + (stop - pos) > INLINE_MAX) {
-      this.framing(sink, 'too big inline request');
-      return end;
-    }
-    if (nl < 0) {
-      this.inlineSlices.push(chunk.subarray(pos));
-      this.inlineLen += end - pos;
-      return end;
-    }
-    let line = chunk.subarray(pos, nl);
-    if (this.inlineSlices.length > 0) {
-      this.inlineSlices.push(line);
-      line = Buffer.concat(this.inlineSlices);
-      this.inlineSlices = [];
-    }
-    this.inlineLen = 0;
-    this.state = S.idle;
-    if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
-    const args = splitInline(line);
-    if (args === null) {
-      this.framing(sink, 'unbalanced quotes in request');
-      return end;
-    }
-    if (args.length > 0) this.scan(toResp(args), sink); // a complete request: returns to idle
-    return nl + 1;
   }
 }
 

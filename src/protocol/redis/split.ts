@@ -36,25 +36,37 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   const keys = msg.keys as Buffer[];
   const nkeys = keys.length;
   const values = msg.proto instanceof MsetValues ? msg.proto : null;
+  // Counting sort of key positions by server (slot = server + 1, so -1 comes first): stable, so
+  // each server's keys stay in the client's order, and linear in keys + servers.
   const server = new Int32Array(nkeys);
-  const servers: number[] = [];
+  let maxServer = -1;
   for (let i = 0; i < nkeys; i++) {
     const s = serverOf(keys[i]);
     server[i] = s;
-    if (!servers.includes(s)) servers.push(s);
+    if (s > maxServer) maxServer = s;
   }
-  servers.sort((a, b) => a - b);
+  const cursor = new Int32Array(maxServer + 2);
+  for (let i = 0; i < nkeys; i++) cursor[server[i] + 1]++;
+  const firsts: number[] = [];
+  for (let slot = 0, at = 0; slot < cursor.length; slot++) {
+    const count = cursor[slot];
+    cursor[slot] = at;
+    if (count > 0) firsts.push(at);
+    at += count;
+  }
+  firsts.push(nkeys);
+  const order = new Int32Array(nkeys);
+  for (let i = 0; i < nkeys; i++) order[cursor[server[i] + 1]++] = i;
 
   const name = LOWER_NAMES[msg.cmd];
   const frags: Msg[] = [];
-  for (const s of servers) {
-    let count = 0;
-    for (let i = 0; i < nkeys; i++) if (server[i] === s) count++;
-    const positions = new Int32Array(count);
+  for (let f = 0; f + 1 < firsts.length; f++) {
+    const positions = order.subarray(firsts[f], firsts[f + 1]);
+    const count = positions.length;
+    const s = server[positions[0]];
     let smallBytes = 0;
-    for (let i = 0, j = 0; i < nkeys; i++) {
-      if (server[i] !== s) continue;
-      positions[j++] = i;
+    for (let j = 0; j < count; j++) {
+      const i = positions[j];
       const k = keys[i].length;
       smallBytes += 1 + decLen(k) + 2 + k + 2;
       if (values !== null) smallBytes += 1 + decLen(values.lens[i]) + 2 + 2;

@@ -56,6 +56,11 @@ test('a very long unknown command name is truncated in the reply and never break
   assert.equal(r.requests[1].reply, '+PONG\r\n');
 });
 
+test('CR and LF in an unsupported command name do not break the error reply', () => {
+  const r = scanAllWays(resp('FOO\r\nBAR'));
+  assert.equal(r.requests[0].reply, "-ERR unsupported command 'FOO  BAR'\r\n");
+});
+
 test('wrong argument counts get Redis\'s arity error with the lowercase name', () => {
   const r = scanAllWays(Buffer.concat([resp('GET'), resp('Get', 'a', 'b'), resp('LINSERT', 'l', 'BEFORE', 'x'), resp('MSET', 'a', '1', 'b'), resp('MGET'), resp('EVAL', 's'), resp('GET', 'ok')]));
   assert.deepEqual(r.requests.map((q) => q.reply), [

@@ -175,3 +175,16 @@ test('MGET merges nested and non-bulk elements without reinterpreting them', () 
   redisProtocol.merge(parent);
   assert.equal(merged(parent), '*2\r\n+x\r\n*2\r\n:1\r\n$1\r\nq\r\n');
 });
+
+test('a wide MGET over many servers round-trips through split and merge in key order', () => {
+  const keys = Array.from({ length: 1000 }, (_, i) => `s${(i * 7919) % 37}:k${i}`);
+  const { parent, frags } = splitOf('MGET', ...keys);
+  assert.deepEqual(frags.map((f) => f.server), [...new Set(keys.map((k) => Number(/^s(\d+)/.exec(k)?.[1])))].sort((a, b) => a - b));
+  for (const f of frags) {
+    const fk = [...(f.proto as Int32Array)].map((i) => keys[i]);
+    assert.equal(wire(f), resp('mget', ...fk).toString());
+    reply(f, `*${fk.length}\r\n` + fk.map((k) => `$${k.length + 1}\r\n=${k}\r\n`).join(''));
+  }
+  redisProtocol.merge(parent);
+  assert.equal(merged(parent), `*${keys.length}\r\n` + keys.map((k) => `$${k.length + 1}\r\n=${k}\r\n`).join(''));
+});
