@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The executable: nutcracker 0.5.0's start-up sequence (spec §3.3) with three deliberate changes.
-// The configuration is loaded *before* daemonizing, so `-d` with a bad config exits 1 (nutcracker
-// exits 0 and dies in the background); the pid file is written once every listener is bound; SIGINT
-// and SIGTERM shut down cleanly and exit 0 (nutcracker: SIGINT exits 1, SIGTERM kills outright).
-// Exit codes: 0 = -h/-V/-D, -t ok, --reload sent, clean shutdown; 1 = every error.
+// The executable: nutcracker 0.5.0's start-up sequence (spec §3.3) with deliberate changes: the
+// config is loaded *before* daemonizing (`-d` with a bad config exits 1, nutcracker exits 0); the pid
+// file is written once every listener is bound; SIGINT and SIGTERM shut down cleanly and exit 0
+// (nutcracker: SIGINT exits 1, SIGTERM kills outright). Exit codes: 0 = -h/-V/-D, -t ok, --reload
+// sent, clean shutdown; 1 = every error.
 
 import cluster from 'node:cluster';
 import * as fs from 'node:fs';
@@ -12,7 +12,7 @@ import { checkConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { log } from '../log/logger';
 import { Proxy, type ProxyOptions } from '../proxy/proxy';
-import { runWorker } from '../proxy/workers';
+import { runWorker, startRunningProxy, type RunningProxy } from '../proxy/workers';
 import { reportFailure, reportReady, spawnDaemon, takeDaemonMarker } from './daemonize';
 import { describeStats } from './describe-stats';
 import { parseArgs, usageText, versionText, type CliOptions } from './options';
@@ -154,14 +154,14 @@ async function run(o: CliOptions, argv: readonly string[]): Promise<number | nul
   if (o.daemonize && !isDaemon) {
     const result = await spawnDaemon(argv);
     if (result.ok) return EXIT.ok;
-    say(`${PROGRAM}: ${result.message}\n`);
+    say(result.message.split('\n').map((line) => `${PROGRAM}: ${line}\n`).join(''));
     return EXIT.failure;
   }
 
   log.always(`${PROGRAM}-${VERSION} built for ${os.type()} ${os.release()} ${os.machine()} on node ${process.version} started on pid ${process.pid}`);
   log.always(RABBIT);
 
-  let proxy: Proxy | null = null;
+  let proxy: RunningProxy | null = null;
   let stopping = false;
   let reloading: Promise<void> | null = null;
   let reloadAgain = false;
@@ -206,7 +206,7 @@ async function run(o: CliOptions, argv: readonly string[]): Promise<number | nul
     reloading = p
       .reload()
       .then(
-        (r) => (r.ok ? log.notice(`reload: ${r.message}`) : log.error(`reload failed: ${r.message}`)),
+        () => undefined, // the proxy (each worker, with --workers) logs what it applied or rejected
         (err: unknown) => log.error(`reload failed: ${messageOf(err)}`),
       )
       .then(() => {
@@ -218,14 +218,14 @@ async function run(o: CliOptions, argv: readonly string[]): Promise<number | nul
       });
   };
 
-  installSignals({ shutdown, reload: reloadConfig });
+  installSignals({ shutdown, reload: reloadConfig, logChanged: () => proxy?.logChanged() });
   process.on('uncaughtException', (err) => {
     log.emerg(`uncaught exception: ${err.stack ?? err.message}`);
     exit(EXIT.failure);
   });
 
   try {
-    proxy = await Proxy.start(config, proxyOptions(o));
+    proxy = await startRunningProxy(config, proxyOptions(o));
   } catch (err) {
     const code = await fail(messageOf(err));
     log.always(DONE);

@@ -11,16 +11,18 @@ export interface SignalHooks {
   shutdown(signal: NodeJS.Signals): void;
   /** SIGUSR1: re-read the configuration file and apply it. */
   reload(): void;
+  /** After SIGHUP / SIGTTIN / SIGTTOU changed the log here (worker processes follow). */
+  logChanged?(): void;
 }
 
 export const SIGNALS = {
-  SIGHUP: { action: 'reopening log file', run: (_h: SignalHooks) => log.reopen() },
+  SIGHUP: { action: 'reopening log file', run: (h: SignalHooks) => (log.reopen(), h.logChanged?.()) },
   SIGINT: { action: 'exiting', run: (h: SignalHooks) => h.shutdown('SIGINT') },
   SIGUSR1: { action: 'reloading configuration', run: (h: SignalHooks) => h.reload() },
   SIGUSR2: { action: '', run: (_h: SignalHooks) => undefined },
   SIGTERM: { action: 'exiting', run: (h: SignalHooks) => h.shutdown('SIGTERM') },
-  SIGTTIN: { action: 'up logging level', run: (_h: SignalHooks) => void log.levelUp() },
-  SIGTTOU: { action: 'down logging level', run: (_h: SignalHooks) => void log.levelDown() },
+  SIGTTIN: { action: 'up logging level', run: (h: SignalHooks) => (log.levelUp(), h.logChanged?.()) },
+  SIGTTOU: { action: 'down logging level', run: (h: SignalHooks) => (log.levelDown(), h.logChanged?.()) },
 } as const;
 
 export type HandledSignal = keyof typeof SIGNALS;

@@ -98,7 +98,7 @@ function relaxForYaml(text: string): string {
       previous = type;
       offset += token.length;
     }
-    if (fixed === null) return text;
+    if (fixed === null || fixed === text) return text;
     text = fixed;
   }
   return text;
@@ -140,6 +140,13 @@ export function checkTokens(file: string, text: string, lineOf: (offset: number)
   let lineStart = true;
   let tokenStart = true;
   let explicitKeys = 0;
+  // One problem per line: `[a, b]` is one mistake, not three.
+  const seen = new Set<number>();
+  const report = (p: ConfigProblem): void => {
+    if (p.line !== undefined && seen.has(p.line)) return;
+    if (p.line !== undefined) seen.add(p.line);
+    problems.push(p);
+  };
   for (const token of new Lexer().lex(text)) {
     if (LEXER_MARKERS.has(token)) {
       scalarNext = token === '\x1f';
@@ -150,25 +157,26 @@ export function checkTokens(file: string, text: string, lineOf: (offset: number)
     if (type === 'space' || type === 'byte-order-mark') {
       if (tokenStart && token.includes('\t')) {
         const reason = 'found a tab where a token must start (indent with spaces, and use a space after "- ")';
-        problems.push(problem('CONF_YAML_SYNTAX', { file, reason }, lineOf(offset + token.indexOf('\t'))));
+        report(problem('CONF_YAML_SYNTAX', { file, reason }, lineOf(offset + token.indexOf('\t'))));
       }
       offset += token.length;
       continue;
     }
     if (type === 'directive-line') {
-      const version = token.startsWith('%YAML');
-      const kind = version ? 'version directive' : 'tag directive';
-      problems.push(problem('CONF_DISALLOWED_TOKEN', { kind, n: version ? 3 : 4 }, lineOf(offset)));
+      const name = /^%(\S*)/.exec(token)?.[1];
+      if (name === 'YAML') report(problem('CONF_DISALLOWED_TOKEN', { kind: 'version directive', n: 3 }, lineOf(offset)));
+      else if (name === 'TAG') report(problem('CONF_DISALLOWED_TOKEN', { kind: 'tag directive', n: 4 }, lineOf(offset)));
+      else report(problem('CONF_YAML_SYNTAX', { file, reason: `found unknown directive name '%${name}'` }, lineOf(offset)));
     } else if (type !== null && type in DISALLOWED_TOKENS) {
       const t = DISALLOWED_TOKENS[type as keyof typeof DISALLOWED_TOKENS];
-      problems.push(problem('CONF_DISALLOWED_TOKEN', { kind: t.kind, n: t.n }, lineOf(offset)));
+      report(problem('CONF_DISALLOWED_TOKEN', { kind: t.kind, n: t.n }, lineOf(offset)));
     }
     if (type === 'explicit-key-ind') explicitKeys++;
     if (type === 'map-value-ind' && lineStart) {
       // libyaml wants an implicit key and its ':' on one line; a ':' opening a line is only the
       // value of a `? key` (anything else there is an empty key, which nutcracker rejects anyway).
       if (explicitKeys > 0) explicitKeys--;
-      else problems.push(problem('CONF_YAML_SYNTAX', { file, reason: 'a key and its ":" must be on the same line' }, lineOf(offset)));
+      else report(problem('CONF_YAML_SYNTAX', { file, reason: 'a key and its ":" must be on the same line' }, lineOf(offset)));
     }
     const newline = type === 'newline';
     tokenStart = newline || type === 'seq-item-ind' || type === 'explicit-key-ind' || (type === 'map-value-ind' && lineStart);

@@ -43,9 +43,14 @@ export function readYamlSubset(file: string, bytes: Buffer): YamlSubset {
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: false, lineCounter: lines });
   const lineOf = (offset: number): number => lines.linePos(offset).line;
 
+  // One error per line: after the first, `yaml` mostly reports consequences of it.
+  const errorLines = new Set<number>();
   for (const doc of docs) {
     for (const err of doc.errors) {
-      problems.push(problem('CONF_YAML_SYNTAX', { file, reason: err.message.split('\n')[0] }, lineOf(err.pos[0])));
+      const line = lineOf(err.pos[0]);
+      if (errorLines.has(line)) continue;
+      errorLines.add(line);
+      problems.push(problem('CONF_YAML_SYNTAX', { file, reason: err.message.split('\n')[0] }, line));
     }
   }
   if (problems.length > 0) return out;
@@ -100,8 +105,9 @@ function readPool(
     problems.push(problem('CONF_POOL_NOT_MAPPING', { pool }, at(value, name.line)));
     return null;
   }
-  const before = problems.length;
-  if (pool === '') problems.push(problem('CONF_EMPTY_POOL_NAME', { file }, name.line));
+  const shape: ConfigProblem[] = [];
+  const empty: ConfigProblem[] = [];
+  if (pool === '') empty.push(problem('CONF_EMPTY_POOL_NAME', { file }, name.line));
   const out: YamlPool = { name, directives: [] };
   let lists = 0;
   for (const pair of value.items) {
@@ -109,39 +115,41 @@ function readPool(
     const v = pair.value as Node | null;
     const keyLine = at(k, name.line);
     if (isMap(k) || isSeq(k)) {
-      problems.push(problem(isMap(k) ? 'CONF_TOO_DEEP' : 'CONF_KEY_NOT_SCALAR', { pool, directive: '?' }, keyLine));
+      shape.push(problem(isMap(k) ? 'CONF_TOO_DEEP' : 'CONF_KEY_NOT_SCALAR', { pool, directive: '?' }, keyLine));
       continue;
     }
     const directive = scalarText(k);
-    if (directive === '') problems.push(problem('CONF_EMPTY_DIRECTIVE_NAME', { pool }, keyLine));
-    const entry: YamlDirective = { key: { text: directive, line: keyLine }, values: [], list: isSeq(v) };
     if (isMap(v)) {
-      problems.push(problem('CONF_TOO_DEEP', { pool, directive }, at(v, keyLine)));
+      shape.push(problem('CONF_TOO_DEEP', { pool, directive }, at(v, keyLine)));
       continue;
     }
-    const items: (Node | null)[] = isSeq(v) ? (v.items as (Node | null)[]) : [v];
     if (isSeq(v) && ++lists > 1) {
-      problems.push(problem('CONF_SECOND_SEQUENCE', { pool, directive }, at(v, keyLine)));
+      shape.push(problem('CONF_SECOND_SEQUENCE', { pool, directive }, at(v, keyLine)));
       continue;
     }
-    for (const item of items) {
+    if (directive === '') empty.push(problem('CONF_EMPTY_DIRECTIVE_NAME', { pool }, keyLine));
+    const entry: YamlDirective = { key: { text: directive, line: keyLine }, values: [], list: isSeq(v) };
+    for (const item of isSeq(v) ? (v.items as (Node | null)[]) : [v]) {
       const line = at(item, keyLine);
-      if (isMap(item)) problems.push(problem('CONF_TOO_DEEP', { pool, directive }, line));
-      else if (isSeq(item)) problems.push(problem('CONF_SECOND_SEQUENCE', { pool, directive }, line));
+      if (isMap(item)) shape.push(problem('CONF_TOO_DEEP', { pool, directive }, line));
+      else if (isSeq(item)) shape.push(problem('CONF_SECOND_SEQUENCE', { pool, directive }, line));
       else {
-        const itemText = scalarText(item);
-        if (itemText === '') problems.push(problem('CONF_EMPTY_VALUE', { pool, directive }, line));
-        entry.values.push({ text: itemText, line });
+        const text = scalarText(item);
+        if (text === '') empty.push(problem('CONF_EMPTY_VALUE', { pool, directive }, line));
+        entry.values.push({ text, line });
       }
     }
     if (directive !== '') out.directives.push(entry);
   }
-  if (lists === 0) problems.push(problem('CONF_MISSING_SEQUENCE', { pool }, name.line));
-  // A pool whose shape is wrong is not looked at further: its directives would only add noise.
-  return problems.slice(before).some((p) => SHAPE_CODES.has(p.code)) ? null : out;
+  if (lists === 0) shape.push(problem('CONF_MISSING_SEQUENCE', { pool }, name.line));
+  // A pool of the wrong shape is not looked at further: its values would only add noise.
+  if (shape.length > 0) {
+    problems.push(...shape);
+    return null;
+  }
+  problems.push(...empty);
+  return out;
 }
-
-const SHAPE_CODES: ReadonlySet<string> = new Set(['CONF_TOO_DEEP', 'CONF_KEY_NOT_SCALAR', 'CONF_SECOND_SEQUENCE', 'CONF_MISSING_SEQUENCE']);
 
 /** A scalar's string value; a missing node (`key:` with nothing after it) is the empty string. */
 function scalarText(node: Node | null): string {

@@ -4,6 +4,8 @@
 //
 //   continuum:  values  [ 6901281 | 15167000 | 15223763 | 16393065 | ... ]   (ascending uint32)
 //               owners  [    4    |    4     |    4     |    3     | ... ]   (server index)
+//   buckets:    first continuum index >= b << (32 - bits), for each top-`bits` prefix b of a hash,
+//               so a lookup searches only the few points sharing its hash's prefix.
 
 import type { Distributor } from './index';
 import { md5Digest } from '../hashing/md5';
@@ -13,6 +15,9 @@ export const KETAMA_POINTS_PER_SERVER = 160;
 export const KETAMA_POINTS_PER_HASH = 4;
 /** Longest "<name>-<j>" string hashed for a point (spec §5.3); longer strings are cut to this. */
 export const KETAMA_MAX_POINT_KEY = 272;
+
+/** At most 2^16 lookup buckets (256 KiB); a continuum of n points gets the power of two >= n. */
+const MAX_BUCKET_BITS = 16;
 
 /** Sort key packing: value * 2^21 + owner stays below 2^53, so one Float64Array sort orders both. */
 const OWNER_SPACE = 0x200000;
@@ -38,6 +43,8 @@ export class Ketama implements Distributor {
   private counts: number[];
   private values = new Uint32Array(0);
   private owners = new Int32Array(0);
+  private buckets = new Uint32Array(3);
+  private bucketShift = 31;
 
   /** `names[i]` / `weights[i]` describe server i; all servers start live. */
   constructor(names: ReadonlyArray<Uint8Array>, weights: ReadonlyArray<number>) {
@@ -92,6 +99,27 @@ export class Ketama implements Distributor {
     this.values = values;
     this.owners = owners;
     this.counts = counts;
+    this.buildBuckets();
+  }
+
+  /** buckets[b] = first index whose value >= the smallest hash of bucket b; buckets[2^bits] = size. */
+  private buildBuckets(): void {
+    const values = this.values;
+    const size = values.length;
+    let bits = 1; // at least two buckets keeps the shift below 32 (a JS shift by 32 is a shift by 0)
+    while (bits < MAX_BUCKET_BITS && 1 << bits < size) bits++;
+    const shift = 32 - bits;
+    const nb = 1 << bits;
+    const buckets = new Uint32Array(nb + 1);
+    let k = 0;
+    for (let b = 0; b < nb; b++) {
+      const low = b * 2 ** shift; // b << shift, without int32 overflow for the top bucket
+      while (k < size && values[k] < low) k++;
+      buckets[b] = k;
+    }
+    buckets[nb] = size;
+    this.buckets = buckets;
+    this.bucketShift = shift;
   }
 
   /** Owner of the first point >= hash, wrapping to the first point; -1 on an empty continuum. */
@@ -99,8 +127,11 @@ export class Ketama implements Distributor {
     const values = this.values;
     const size = values.length;
     if (size === 0) return -1;
-    let lo = 0;
-    let hi = size;
+    // Every point in [lo, hi) shares the hash's top bits; if none is >= hash, the answer is hi, the
+    // first point of a later bucket (or size: wrap to the first point).
+    const b = hash >>> this.bucketShift;
+    let lo = this.buckets[b];
+    let hi = this.buckets[b + 1];
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (values[mid] < hash) lo = mid + 1;

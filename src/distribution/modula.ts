@@ -1,16 +1,20 @@
 // Modula distribution (spec §5.4): live servers, in index order, each own `weight` consecutive slots;
-// a key goes to slot hash % totalSlots. nutcracker materialises the slot array; we keep cumulative slot
-// ends instead and binary-search them, which picks the same server without a huge table for big weights.
+// a key goes to slot hash % totalSlots. Like nutcracker we keep a slot → server table, but only while
+// it is small; for huge weights (say 100000) we binary-search cumulative slot ends instead.
 //
 //   weights x=1 s1=1 third=3 server-two=2 alpha=5  →  slots  x s1 third×3 server-two×2 alpha×5  (12)
 //   ends  [1, 2, 5, 7, 12]   owners [0, 1, 2, 3, 4]
 
 import type { Distributor } from './index';
 
+/** Largest slot table kept (256 KiB); beyond it lookups search the cumulative ends. */
+const MAX_SLOT_TABLE = 65536;
+
 export class Modula implements Distributor {
   private readonly weights: ReadonlyArray<number>;
   private ends = new Float64Array(0);
   private owners = new Int32Array(0);
+  private slots: Int32Array | null = null;
   private total = 0;
 
   /** `weights[i]` is server i's slot count; all servers start live. */
@@ -33,15 +37,26 @@ export class Modula implements Distributor {
       ends[k] = total;
       owners[k++] = i;
     }
+    let slots: Int32Array | null = null;
+    if (total <= MAX_SLOT_TABLE) {
+      slots = new Int32Array(total);
+      for (let j = 0, at = 0; j < nLive; j++) slots.fill(owners[j], at, (at = ends[j]));
+    }
     this.ends = ends;
     this.owners = owners;
+    this.slots = slots;
     this.total = total;
   }
 
   /** Owner of slot hash % totalSlots, or -1 when no server is live. */
   pick(hash: number): number {
-    if (this.total === 0) return -1;
-    const slot = hash % this.total;
+    const total = this.total;
+    if (total === 0) return -1;
+    // hash % total, but a uint32 hash above 2^31 is a double and `%` on doubles calls fmod (slow).
+    // The division is exact enough: a non-integer hash/total is at least 1/hash (>= 2^-32 relative)
+    // away from the next integer, far more than a double's 2^-53 rounding error.
+    const slot = hash - Math.floor(hash / total) * total;
+    if (this.slots !== null) return this.slots[slot];
     const ends = this.ends;
     let lo = 0;
     let hi = ends.length - 1;

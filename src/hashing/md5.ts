@@ -1,37 +1,20 @@
 // MD5 (RFC 1321), hand-written for short keys: nutcracker uses it as the `md5` key hash (digest bytes
 // 0..3 little-endian, spec §5.2) and for ketama points (all 16 bytes, spec §5.3). node:crypto's
 // createHash costs an object, a native call and a digest Buffer per key; this version allocates nothing
-// and is several times faster for keys under ~100 bytes (bench/hash-bench.ts measures both).
-// Blocks are read straight from the caller's bytes; only the padded tail is copied into a scratch block.
+// and is several times faster for short keys (bench/hash-bench.ts measures both). Message words are
+// assembled into a 16-word scratch block; the state lives in a 4-word scratch array.
 
-const TAIL = new Uint8Array(128); // the last 1 or 2 blocks: remaining bytes, 0x80, zeros, bit length
-let s0 = 0;
-let s1 = 0;
-let s2 = 0;
-let s3 = 0;
+const W = new Int32Array(16); // the current 64-byte block as little-endian words
+const S = new Int32Array(4); // the running digest a, b, c, d
 
-/** One 64-byte block at src[off, off+64) folded into the state s0..s3 (little-endian words). */
-function compress(src: Uint8Array, off: number): void {
-  const x0 = src[off] | (src[off + 1] << 8) | (src[off + 2] << 16) | (src[off + 3] << 24);
-  const x1 = src[off + 4] | (src[off + 5] << 8) | (src[off + 6] << 16) | (src[off + 7] << 24);
-  const x2 = src[off + 8] | (src[off + 9] << 8) | (src[off + 10] << 16) | (src[off + 11] << 24);
-  const x3 = src[off + 12] | (src[off + 13] << 8) | (src[off + 14] << 16) | (src[off + 15] << 24);
-  const x4 = src[off + 16] | (src[off + 17] << 8) | (src[off + 18] << 16) | (src[off + 19] << 24);
-  const x5 = src[off + 20] | (src[off + 21] << 8) | (src[off + 22] << 16) | (src[off + 23] << 24);
-  const x6 = src[off + 24] | (src[off + 25] << 8) | (src[off + 26] << 16) | (src[off + 27] << 24);
-  const x7 = src[off + 28] | (src[off + 29] << 8) | (src[off + 30] << 16) | (src[off + 31] << 24);
-  const x8 = src[off + 32] | (src[off + 33] << 8) | (src[off + 34] << 16) | (src[off + 35] << 24);
-  const x9 = src[off + 36] | (src[off + 37] << 8) | (src[off + 38] << 16) | (src[off + 39] << 24);
-  const x10 = src[off + 40] | (src[off + 41] << 8) | (src[off + 42] << 16) | (src[off + 43] << 24);
-  const x11 = src[off + 44] | (src[off + 45] << 8) | (src[off + 46] << 16) | (src[off + 47] << 24);
-  const x12 = src[off + 48] | (src[off + 49] << 8) | (src[off + 50] << 16) | (src[off + 51] << 24);
-  const x13 = src[off + 52] | (src[off + 53] << 8) | (src[off + 54] << 16) | (src[off + 55] << 24);
-  const x14 = src[off + 56] | (src[off + 57] << 8) | (src[off + 58] << 16) | (src[off + 59] << 24);
-  const x15 = src[off + 60] | (src[off + 61] << 8) | (src[off + 62] << 16) | (src[off + 63] << 24);
-  let a = s0;
-  let b = s1;
-  let c = s2;
-  let d = s3;
+/** Folds the block in W into the state S. The 64 steps are unrolled: this is the whole cost of MD5. */
+function compress(): void {
+  const x0 = W[0], x1 = W[1], x2 = W[2], x3 = W[3], x4 = W[4], x5 = W[5], x6 = W[6], x7 = W[7];
+  const x8 = W[8], x9 = W[9], x10 = W[10], x11 = W[11], x12 = W[12], x13 = W[13], x14 = W[14], x15 = W[15];
+  let a = S[0];
+  let b = S[1];
+  let c = S[2];
+  let d = S[3];
   a = (a + (d ^ (b & (c ^ d))) + x0 + -680876936) | 0; a = ((a << 7) | (a >>> 25)) + b | 0;
   d = (d + (c ^ (a & (b ^ c))) + x1 + -389564586) | 0; d = ((d << 12) | (d >>> 20)) + a | 0;
   c = (c + (b ^ (d & (a ^ b))) + x2 + 606105819) | 0; c = ((c << 17) | (c >>> 15)) + d | 0;
@@ -96,54 +79,52 @@ function compress(src: Uint8Array, off: number): void {
   d = (d + (b ^ (a | ~c)) + x11 + -1120210379) | 0; d = ((d << 10) | (d >>> 22)) + a | 0;
   c = (c + (a ^ (d | ~b)) + x2 + 718787259) | 0; c = ((c << 15) | (c >>> 17)) + d | 0;
   b = (b + (d ^ (c | ~a)) + x9 + -343485551) | 0; b = ((b << 21) | (b >>> 11)) + c | 0;
-  s0 = (s0 + a) | 0;
-  s1 = (s1 + b) | 0;
-  s2 = (s2 + c) | 0;
-  s3 = (s3 + d) | 0;
+  S[0] = (S[0] + a) | 0;
+  S[1] = (S[1] + b) | 0;
+  S[2] = (S[2] + c) | 0;
+  S[3] = (S[3] + d) | 0;
 }
 
-/** Runs MD5 over buf[start, end); the digest is left in s0..s3 (each word little-endian). */
+/** Runs MD5 over buf[start, end); the digest is left in S (each word little-endian). */
 function md5Run(buf: Uint8Array, start: number, end: number): void {
-  s0 = 0x67452301;
-  s1 = 0xefcdab89 | 0;
-  s2 = 0x98badcfe | 0;
-  s3 = 0x10325476;
+  S[0] = 0x67452301;
+  S[1] = 0xefcdab89 | 0;
+  S[2] = 0x98badcfe | 0;
+  S[3] = 0x10325476;
   const len = end - start;
   const fullEnd = start + (len - (len & 63));
   let off = start;
-  for (; off < fullEnd; off += 64) compress(buf, off);
+  for (; off < fullEnd; off += 64) {
+    for (let k = 0; k < 16; k++) {
+      const o = off + 4 * k;
+      W[k] = buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24);
+    }
+    compress();
+  }
+  // Final block(s): the remaining 0..63 bytes, the 0x80 marker, zeros, and the bit length in words
+  // 14..15 — in a second block when the remaining bytes leave no room for it (56 or more of them).
   const rest = end - off;
-  for (let i = 0; i < rest; i++) TAIL[i] = buf[off + i];
-  TAIL[rest] = 0x80;
-  // The bit length goes in the last 8 bytes of the final block; it needs a second block when the
-  // remaining bytes plus the 0x80 marker leave fewer than 8 bytes in the first one.
-  const tailLen = rest < 56 ? 64 : 128;
-  TAIL.fill(0, rest + 1, tailLen - 8);
-  const lo = (len * 8) % 0x100000000;
-  const hi = Math.floor(len / 0x20000000);
-  TAIL[tailLen - 8] = lo;
-  TAIL[tailLen - 7] = lo >>> 8;
-  TAIL[tailLen - 6] = lo >>> 16;
-  TAIL[tailLen - 5] = lo >>> 24;
-  TAIL[tailLen - 4] = hi;
-  TAIL[tailLen - 3] = hi >>> 8;
-  TAIL[tailLen - 2] = hi >>> 16;
-  TAIL[tailLen - 1] = hi >>> 24;
-  compress(TAIL, 0);
-  if (tailLen === 128) compress(TAIL, 64);
+  W.fill(0);
+  let k = 0;
+  for (; k + 4 <= rest; k += 4) {
+    const o = off + k;
+    W[k >> 2] = buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24);
+  }
+  for (; k < rest; k++) W[k >> 2] |= buf[off + k] << ((k & 3) << 3);
+  W[rest >> 2] |= 0x80 << ((rest & 3) << 3);
+  if (rest >= 56) {
+    compress();
+    W.fill(0);
+  }
+  W[14] = (len * 8) % 0x100000000;
+  W[15] = Math.floor(len / 0x20000000);
+  compress();
 }
 
 /** nutcracker's `md5` key hash: digest bytes 0..3 as a little-endian uint32. Allocates nothing. */
 export function md5Hash(buf: Uint8Array, start: number, end: number): number {
   md5Run(buf, start, end);
-  return s0 >>> 0;
-}
-
-function putLe(out: Uint8Array, at: number, w: number): void {
-  out[at] = w;
-  out[at + 1] = w >>> 8;
-  out[at + 2] = w >>> 16;
-  out[at + 3] = w >>> 24;
+  return S[0] >>> 0;
 }
 
 /** The full 16-byte MD5 digest of buf[start, end), written into `out` (a new array by default). */
@@ -154,9 +135,12 @@ export function md5Digest(
   out: Uint8Array = new Uint8Array(16),
 ): Uint8Array {
   md5Run(buf, start, end);
-  putLe(out, 0, s0);
-  putLe(out, 4, s1);
-  putLe(out, 8, s2);
-  putLe(out, 12, s3);
+  for (let i = 0; i < 4; i++) {
+    const w = S[i];
+    out[4 * i] = w;
+    out[4 * i + 1] = w >>> 8;
+    out[4 * i + 2] = w >>> 16;
+    out[4 * i + 3] = w >>> 24;
+  }
   return out;
 }

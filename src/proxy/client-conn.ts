@@ -43,6 +43,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   private closing = false;
   private closed = false;
   private sawEof = false;
+  /** Closed because of broken framing: counted as client_err, not client_eof. */
+  private framingError = false;
   private now = 0;
 
   constructor(readonly pool: ServerPool, private readonly socket: net.Socket) {
@@ -107,13 +109,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     msg.closeAfter = true;
     msg.done = true;
     if (reply !== null) msg.setReply(reply);
-    this.sawEof = false;
     this.framingError = true;
     this.queue.push(msg);
     this.onMsgDone(msg);
   }
-
-  private framingError = false;
 
   /** A request finished. Replies leave in request order, so only the head unblocks writing. */
   onMsgDone(msg: Msg): void {
@@ -205,7 +204,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     const pool = this.pool;
     pool.clients.delete(this);
     pool.stats.client_connections--;
-    if (eof || (this.closing && !this.framingError)) pool.stats.client_eof++;
+    // A framing error is client_err even when the client then closes its side first (nutcracker: conn->err).
+    if (!this.framingError && (eof || this.closing)) pool.stats.client_eof++;
     else pool.stats.client_err++;
     pool.proxy.connectionClosed();
     // Requests still in flight complete on their servers; their replies are swallowed.

@@ -14,6 +14,8 @@ export const ERRNO = {
   ENETUNREACH: { code: 101, text: 'Network is unreachable' },
   ENOENT: { code: 2, text: 'No such file or directory' },
   EACCES: { code: 13, text: 'Permission denied' },
+  EADDRINUSE: { code: 98, text: 'Address already in use' },
+  EADDRNOTAVAIL: { code: 99, text: 'Cannot assign requested address' },
   /** Not an errno: a pool's client_connections limit (Redis's own wording for maxclients). */
   EMAXCLIENTS: { code: 24, text: 'max number of clients reached' },
 } as const;

@@ -60,6 +60,7 @@ export class ServerPool implements Ticker {
    * the old ones. Returns a short description of what changed.
    */
   reconfigure(next: PoolConfig): string {
+    const unchanged = sameConfig(this.config, next);
     const old = new Map(this.servers.map((s) => [serverKey(s.config), s]));
     const servers = next.servers.map((sc) => {
       const kept = old.get(serverKey(sc));
@@ -80,7 +81,8 @@ export class ServerPool implements Ticker {
     const parts: string[] = [];
     if (added.length) parts.push(`added ${added.join(', ')}`);
     if (removed.length) parts.push(`removed ${removed.map((s) => s.config.name).join(', ')}`);
-    return parts.length ? parts.join('; ') : 'settings updated';
+    if (parts.length === 0) parts.push(unchanged ? 'unchanged' : 'settings updated');
+    return parts.join('; ');
   }
 
   private retireIdle(): void {
@@ -262,4 +264,8 @@ function newPlacement(config: PoolConfig): Placement {
 /** Servers are the same across a reload when name and address are. */
 function serverKey(s: ServerConfig): string {
   return `${s.name}\u0000${s.address.raw}`;
+}
+
+function sameConfig(a: PoolConfig, b: PoolConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -142,8 +142,9 @@ export async function runWorker(config: Config, opts: ProxyOptions): Promise<voi
   }
   // The primary coordinates shutdown; a Ctrl-C reaching the whole process group must not
   // kill workers before the primary has said so.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => undefined);
+  // Log and level signals are handled by the primary and relayed (SIGTTIN/SIGTTOU would otherwise
+  // stop the process, SIGHUP kill it).
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => undefined);
   process.on('disconnect', () => void proxy.close().then(() => process.exit(0)));
   process.on('message', (e: Envelope) => {
     switch (e.kind) {
@@ -165,4 +166,28 @@ export async function runWorker(config: Config, opts: ProxyOptions): Promise<voi
     }
   });
   send({ kind: WorkerMessage.ready });
+}
+
+/** What the command line runs: one proxy in this process, or a primary with worker processes. */
+export interface RunningProxy {
+  close(): Promise<void>;
+  reload(): Promise<ReloadResult>;
+  /** The log file was reopened or the level changed in this process: pass it on. */
+  logChanged(): void;
+}
+
+export async function startRunningProxy(config: Config, opts: ProxyOptions): Promise<RunningProxy> {
+  if (opts.workers <= 1) {
+    const proxy = await Proxy.start(config, opts);
+    return { close: () => proxy.close(), reload: () => proxy.reload(), logChanged: () => undefined };
+  }
+  const set = await WorkerSet.start(opts);
+  return {
+    close: () => set.close(),
+    reload: () => set.reload(),
+    logChanged: () => {
+      set.broadcast(WorkerMessage.logReopen);
+      set.broadcast(WorkerMessage.logLevel, log.level);
+    },
+  };
 }

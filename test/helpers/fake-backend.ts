@@ -52,6 +52,8 @@ export interface FakeBackend {
   setBehaviour(behaviour: FakeBehaviour): void;
   waitForRequests(n: number, timeoutMs?: number): Promise<readonly Buffer[]>;
   waitForConnections(n: number, timeoutMs?: number): Promise<void>;
+  /** Resolve once `ready()` holds; re-checked whenever a connection opens/closes or a request arrives. */
+  waitUntil(what: string, ready: () => boolean, timeoutMs?: number): Promise<void>;
   /** Close every open connection from the server side (FIN), keep listening. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -187,7 +189,7 @@ class Fake implements FakeBackend {
     this.timers.add(timer);
   }
 
-  private waitUntil(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
+  waitUntil(what: string, ready: () => boolean, timeoutMs = 5000): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
         if (!ready()) return;

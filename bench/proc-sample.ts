@@ -1,0 +1,108 @@
+// CPU time and resident memory of a proxy, read from Linux /proc: utime+stime (clock ticks) from
+// /proc/<pid>/stat and VmRSS from /proc/<pid>/status, summed over the process and its descendants so a
+// proxy running `--workers N` (a primary plus forked workers) is measured whole. Parsing is kept in
+// pure functions so the tests can feed it captured /proc text.
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+export interface ProcSample {
+  /** utime + stime of the whole tree, in clock ticks. */
+  cpuTicks: number;
+  /** VmRSS of the whole tree, kB (shared pages are counted once per process, like `ps`). */
+  rssKb: number;
+  /** Processes that were sampled (root first). */
+  pids: number[];
+}
+
+/**
+ * One /proc/<pid>/stat line. The command name (field 2) is in parentheses and may itself contain
+ * spaces or parentheses, so fields are counted from the last ')': state is field 3, ppid 4, utime 14,
+ * stime 15 (proc(5)).
+ */
+export function parseProcStat(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  // rest[0] is field 3 (state), so field n is rest[n - 3].
+  const ppid = Number(rest[4 - 3]);
+  const utime = Number(rest[14 - 3]);
+  const stime = Number(rest[15 - 3]);
+  if (![pid, ppid, utime, stime].every(Number.isFinite)) return null;
+  return { pid, ppid, cpuTicks: utime + stime };
+}
+
+/** The `VmRSS:   12345 kB` line of /proc/<pid>/status; null for a zombie or kernel thread (no line). */
+export function parseVmRss(text: string): number | null {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  return m === null ? null : Number(m[1]);
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** `root` and every live descendant, found by walking ppid links over all of /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = readText(`/proc/${name}/stat`);
+    const stat = text === null ? null : parseProcStat(text);
+    if (stat === null) continue;
+    const list = children.get(stat.ppid);
+    if (list === undefined) children.set(stat.ppid, [stat.pid]);
+    else list.push(stat.pid);
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    out.push(pid);
+    for (const child of children.get(pid) ?? []) stack.push(child);
+  }
+  return out;
+}
+
+/** CPU and RSS of `root` and its descendants now; processes that vanish mid-read are skipped. */
+export function procSample(root: number): ProcSample {
+  const pids = processTree(root);
+  let cpuTicks = 0;
+  let rssKb = 0;
+  for (const pid of pids) {
+    const stat = readText(`/proc/${pid}/stat`);
+    const parsed = stat === null ? null : parseProcStat(stat);
+    if (parsed !== null) cpuTicks += parsed.cpuTicks;
+    const status = readText(`/proc/${pid}/status`);
+    rssKb += (status === null ? null : parseVmRss(status)) ?? 0;
+  }
+  return { cpuTicks, rssKb, pids };
+}
+
+let ticksPerSecond: number | undefined;
+
+/** `getconf CLK_TCK` (USER_HZ), asked once; 100 (the Linux value on every common architecture) if unavailable. */
+export function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      ticksPerSecond = Number.isInteger(n) && n > 0 ? n : 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}

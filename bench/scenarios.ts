@@ -1,0 +1,114 @@
+// The benchmark scenarios, declared once: which load tool, which pool, the tool's arguments, how much
+// work a full and a `--quick` run does, and the throughput target (ours/nutcracker) from the issue.
+// Order matters: the SET scenarios run before the GET/MGET ones so reads hit existing keys, and the
+// 16 KiB SETs run last on their own small key range so they do not turn later reads into 16 KiB reads.
+
+/** The ten `__rand_int__` keys of the MGET scenario (redis-benchmark draws each placeholder anew). */
+const MGET_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
+
+export const SCENARIOS = [
+  {
+    id: 'redis-set',
+    title: 'redis SET 32 B',
+    tool: 'redis-benchmark',
+    pool: 'redis',
+    args: ['-t', 'set', '-d', '32', '-r', '100000'],
+    requests: { full: 100_000, quick: 5_000 },
+    target: 1.0,
+  },
+  {
+    id: 'redis-get',
+    title: 'redis GET 32 B',
+    tool: 'redis-benchmark',
+    pool: 'redis',
+    args: ['-t', 'get', '-d', '32', '-r', '100000'],
+    requests: { full: 100_000, quick: 5_000 },
+    target: 1.0,
+  },
+  {
+    id: 'redis-set-p16',
+    title: 'redis SET 32 B -P 16',
+    tool: 'redis-benchmark',
+    pool: 'redis',
+    args: ['-t', 'set', '-d', '32', '-r', '100000', '-P', '16'],
+    requests: { full: 400_000, quick: 20_000 },
+    target: 1.2,
+  },
+  {
+    id: 'redis-get-p16',
+    title: 'redis GET 32 B -P 16',
+    tool: 'redis-benchmark',
+    pool: 'redis',
+    args: ['-t', 'get', '-d', '32', '-r', '100000', '-P', '16'],
+    requests: { full: 400_000, quick: 20_000 },
+    target: 1.2,
+  },
+  {
+    id: 'redis-mget10',
+    title: 'redis MGET 10 keys',
+    tool: 'redis-benchmark',
+    pool: 'redis',
+    args: ['-r', '100000', 'mget', ...MGET_KEYS],
+    requests: { full: 50_000, quick: 2_500 },
+    target: 1.2,
+  },
+  {
+    id: 'redis-set-16k',
+    title: 'redis SET 16 KiB',
+    tool: 'redis-benchmark',
+    pool: 'redis',
+    args: ['-t', 'set', '-d', '16384', '-r', '1000'],
+    requests: { full: 20_000, quick: 1_000 },
+    target: 1.0,
+  },
+  {
+    id: 'memcache-getset',
+    title: 'memcached get/set 9:1',
+    tool: 'memcaslap',
+    pool: 'memcache',
+    division: 1,
+    seconds: { full: 4, quick: 1 },
+    target: 1.0,
+  },
+  {
+    id: 'memcache-mget10',
+    title: 'memcached multi-get 10 keys',
+    tool: 'memcaslap',
+    pool: 'memcache',
+    division: 10,
+    seconds: { full: 4, quick: 1 },
+    target: 1.0,
+  },
+  {
+    id: 'idle-1000',
+    title: '1,000 idle conns + trickle',
+    tool: 'idle-conns',
+    pool: 'redis',
+    connections: { full: 1000, quick: 1000 },
+    seconds: { full: 5, quick: 2 },
+    target: null,
+  },
+] as const;
+
+export type Scenario = (typeof SCENARIOS)[number];
+export type ScenarioId = Scenario['id'];
+export type PoolKind = Scenario['pool'];
+
+/** Which scenario `--scaling` repeats with 1, 2 (and `--workers N`) worker processes. */
+export const SCALING_SCENARIO: ScenarioId = 'redis-get-p16';
+
+/** memcaslap's -F file: 32-byte keys and values like the redis scenarios, get/set 9:1 (cmd 1 = get, 0 = set). */
+export const MEMCASLAP_CONFIG = ['key', '32 32 1', 'value', '32 32 1', 'cmd', '0 0.1', '1 0.9', ''].join('\n');
+
+/** Concurrency of every load tool (the issue's 50 connections). */
+export const CLIENTS = 50;
+
+/** Budget targets besides throughput (issue text): ours vs nutcracker. */
+export const LIMITS = {
+  cpuPerRequest: 1.5,
+  idleRss: 2.0,
+} as const;
+
+export function scenarioById(id: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.id === id);
+}
