@@ -7,6 +7,7 @@ import { startMemcached, startRedis, type Backend } from '../test/helpers/backen
 import { startNutcracker, type Nutcracker } from '../test/helpers/nutcracker';
 import { poolYaml } from '../test/helpers/pool-yaml';
 import { freePort } from '../test/helpers/ports';
+import { processAlive } from '../test/helpers/processes';
 import { startOurs, type OursProcess } from './ours-process';
 import type { PoolKind } from './scenarios';
 
@@ -60,15 +61,6 @@ async function listenPorts(taken: Set<number>): Promise<Record<PoolKind, number>
     return port;
   };
   return { redis: await pick(), memcache: await pick() };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function endpoints(ports: Record<PoolKind, number>): Record<PoolKind, Endpoint> {
@@ -132,7 +124,7 @@ export async function startBenchSetup(workers: readonly number[]): Promise<Bench
       workers: null,
       endpoints: endpoints(ncPorts),
       pid: () => nc.pid,
-      problem: () => (alive(nc.pid) ? null : `exited: ${nc.log().split('\n').slice(-6).join(' | ')}`),
+      problem: () => (processAlive(nc.pid) ? null : `exited: ${nc.log().split('\n').slice(-6).join(' | ')}`),
     };
     return { direct, nutcracker, ours, yaml, stop };
   } catch (err) {

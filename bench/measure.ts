@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Variant } from './bench-setup';
 import { idleConns } from './idle-conns';
 import { parseMemcaslapOutput } from './memcaslap-output';
-import { clockTicks, procSample } from './proc-sample';
+import { clockTicks, processTree, procSample } from './proc-sample';
 import { parseRedisBenchmarkCsv } from './redis-benchmark-csv';
 import { CLIENTS, MEMCASLAP_CONFIG, type Scenario } from './scenarios';
 import { runTool } from './tool-run';
@@ -77,14 +77,13 @@ async function memcaslap(s: Extract<Scenario, { tool: 'memcaslap' }>, v: Variant
   };
 }
 
-async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ctx: MeasureContext): Promise<Load> {
+async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ctx: MeasureContext, pids: readonly number[]): Promise<Load> {
   const { host, port } = v.endpoints[s.pool];
-  const pid = v.pid();
-  const base = pid === null ? undefined : procSample(pid).rssKb;
+  const base = pids.length === 0 ? undefined : procSample(pids).rssKb;
   let peak = 0;
   let sampler: NodeJS.Timeout | undefined;
   const sample = (): void => {
-    if (pid !== null) peak = Math.max(peak, procSample(pid).rssKb);
+    if (pids.length > 0) peak = Math.max(peak, procSample(pids).rssKb);
   };
   const r = await idleConns({
     host,
@@ -101,7 +100,7 @@ async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ct
     requests: r.answered,
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
-    rssKb: pid === null ? undefined : peak,
+    rssKb: pids.length === 0 ? undefined : peak,
     rssBaseKb: base,
     failedConns: r.failed,
   };
@@ -109,14 +108,14 @@ async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ct
   return load;
 }
 
-function runLoad(s: Scenario, v: Variant, ctx: MeasureContext): Promise<Load> {
+function runLoad(s: Scenario, v: Variant, ctx: MeasureContext, pids: readonly number[]): Promise<Load> {
   switch (s.tool) {
     case 'redis-benchmark':
       return redisBenchmark(s, v, ctx);
     case 'memcaslap':
       return memcaslap(s, v, ctx);
     case 'idle-conns':
-      return idle(s, v, ctx);
+      return idle(s, v, ctx, pids);
   }
 }
 
@@ -124,13 +123,14 @@ export async function measure(s: Scenario, v: Variant, round: number, ctx: Measu
   const problem = v.problem();
   if (problem !== null) return { variant: v.id, round, error: problem };
   const pid = v.pid();
-  const before = pid === null ? null : procSample(pid).cpuTicks;
-  const load = await runLoad(s, v, ctx);
+  const pids = pid === null ? [] : processTree(pid);
+  const before = pids.length === 0 ? null : procSample(pids).cpuTicks;
+  const load = await runLoad(s, v, ctx, pids);
   const result: RoundResult = { variant: v.id, round, ...load };
   const after = v.problem();
   if (after !== null) result.error = result.error ?? after;
-  if (pid !== null && before !== null && load.requests !== undefined && load.requests > 0 && after === null) {
-    const cpuUs = ((procSample(pid).cpuTicks - before) / clockTicks()) * 1e6;
+  if (before !== null && load.requests !== undefined && load.requests > 0 && after === null) {
+    const cpuUs = ((procSample(pids).cpuTicks - before) / clockTicks()) * 1e6;
     result.cpuUsPerReq = cpuUs / load.requests;
   }
   return result;

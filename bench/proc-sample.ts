@@ -18,8 +18,6 @@ export interface ProcSample {
   cpuTicks: number;
   /** VmRSS of the whole tree, kB (shared pages are counted once per process, like `ps`). */
   rssKb: number;
-  /** Processes that were sampled (root first). */
-  pids: number[];
 }
 
 /**
@@ -55,8 +53,25 @@ function readText(file: string): string | null {
   }
 }
 
-/** `root` and every live descendant, found by walking ppid links over all of /proc. */
-export function processTree(root: number): number[] {
+/** Children of `pid` from /proc/<pid>/task/<tid>/children (a forked worker is listed under the thread that forked it). */
+function childrenOf(pid: number): number[] | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
+    const text = readText(`/proc/${pid}/task/${tid}/children`);
+    if (text === null) return null; // kernel without CONFIG_PROC_CHILDREN
+    for (const child of text.trim().split(/\s+/)) if (child !== '') out.push(Number(child));
+  }
+  return out;
+}
+
+/** The same, by reading every /proc/<pid>/stat: slow (milliseconds), so only the fallback. */
+function childrenByScan(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -67,19 +82,32 @@ export function processTree(root: number): number[] {
     if (list === undefined) children.set(stat.ppid, [stat.pid]);
     else list.push(stat.pid);
   }
+  return children;
+}
+
+/**
+ * `root` and every live descendant. Called once per measurement, not per sample: even the fast path
+ * reads a file per thread, and the idle-connections latency is measured on this same event loop.
+ */
+export function processTree(root: number): number[] {
+  let scanned: Map<number, number[]> | null = null;
   const out: number[] = [];
   const stack = [root];
   while (stack.length > 0) {
     const pid = stack.pop() as number;
     out.push(pid);
-    for (const child of children.get(pid) ?? []) stack.push(child);
+    let kids = scanned === null ? childrenOf(pid) : (scanned.get(pid) ?? []);
+    if (kids === null) {
+      scanned = childrenByScan();
+      kids = scanned.get(pid) ?? [];
+    }
+    stack.push(...kids);
   }
   return out;
 }
 
-/** CPU and RSS of `root` and its descendants now; processes that vanish mid-read are skipped. */
-export function procSample(root: number): ProcSample {
-  const pids = processTree(root);
+/** CPU and RSS summed over `pids` (from processTree()); processes that have gone are skipped. */
+export function procSample(pids: readonly number[]): ProcSample {
   let cpuTicks = 0;
   let rssKb = 0;
   for (const pid of pids) {
@@ -89,7 +117,7 @@ export function procSample(root: number): ProcSample {
     const status = readText(`/proc/${pid}/status`);
     rssKb += (status === null ? null : parseVmRss(status)) ?? 0;
   }
-  return { cpuTicks, rssKb, pids };
+  return { cpuTicks, rssKb };
 }
 
 let ticksPerSecond: number | undefined;

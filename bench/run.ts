@@ -13,7 +13,7 @@ import { startBenchSetup, type Variant } from './bench-setup';
 import { measure, type MeasureContext, type RoundResult } from './measure';
 import { benchUsage, parseBenchOptions, type BenchOptions } from './options';
 import { formatReport, type ReportInput } from './report';
-import { SCALING_SCENARIO, SCENARIOS, scenarioById, type Scenario } from './scenarios';
+import { SCALING_SCENARIO, SCENARIOS, WARMUP, scenarioById, type Scenario } from './scenarios';
 import { summarizeScenario, type ScenarioSummary } from './summary';
 
 /** Programs the bench needs, and the flag that makes each print its version. */
@@ -55,6 +55,15 @@ async function runScenario(s: Scenario, variants: readonly Variant[], rounds: nu
     }
   }
   return results;
+}
+
+/** Unrecorded quick runs of WARMUP against each proxy; failures show up later, in the real rounds. */
+async function warmUp(variants: readonly Variant[], ctx: MeasureContext): Promise<void> {
+  const quick = { ...ctx, quick: true };
+  for (const v of variants) {
+    process.stderr.write(`[warm-up] ${v.id}\n`);
+    for (const id of WARMUP) await measure(scenarioById(id) as Scenario, v, 0, quick);
+  }
 }
 
 function header(o: BenchOptions, versions: Record<string, string>): string[] {
@@ -111,6 +120,7 @@ async function bench(o: BenchOptions): Promise<number> {
     if (problem !== null) process.stderr.write(`bench: our proxy is not measurable (${problem}); its columns will say "fail"\n`);
     const ctx: MeasureContext = { quick: o.quick, tmpDir: makeTempDir('bench') };
     const chosen = SCENARIOS.filter((s) => o.only.length === 0 || o.only.includes(s.id));
+    await warmUp([setup.nutcracker, ...setup.ours.values()], ctx);
     const summaries: ScenarioSummary[] = [];
     const rounds: Record<string, RoundResult[]> = {};
     for (const s of chosen) {

@@ -13,7 +13,7 @@ export const SCENARIOS = [
     tool: 'redis-benchmark',
     pool: 'redis',
     args: ['-t', 'set', '-d', '32', '-r', '100000'],
-    requests: { full: 100_000, quick: 5_000 },
+    requests: { full: 100_000, quick: 10_000 },
     target: 1.0,
   },
   {
@@ -22,7 +22,7 @@ export const SCENARIOS = [
     tool: 'redis-benchmark',
     pool: 'redis',
     args: ['-t', 'get', '-d', '32', '-r', '100000'],
-    requests: { full: 100_000, quick: 5_000 },
+    requests: { full: 100_000, quick: 10_000 },
     target: 1.0,
   },
   {
@@ -31,7 +31,7 @@ export const SCENARIOS = [
     tool: 'redis-benchmark',
     pool: 'redis',
     args: ['-t', 'set', '-d', '32', '-r', '100000', '-P', '16'],
-    requests: { full: 400_000, quick: 20_000 },
+    requests: { full: 400_000, quick: 50_000 },
     target: 1.2,
   },
   {
@@ -40,7 +40,7 @@ export const SCENARIOS = [
     tool: 'redis-benchmark',
     pool: 'redis',
     args: ['-t', 'get', '-d', '32', '-r', '100000', '-P', '16'],
-    requests: { full: 400_000, quick: 20_000 },
+    requests: { full: 400_000, quick: 50_000 },
     target: 1.2,
   },
   {
@@ -49,7 +49,7 @@ export const SCENARIOS = [
     tool: 'redis-benchmark',
     pool: 'redis',
     args: ['-r', '100000', 'mget', ...MGET_KEYS],
-    requests: { full: 50_000, quick: 2_500 },
+    requests: { full: 50_000, quick: 5_000 },
     target: 1.2,
   },
   {
@@ -58,7 +58,7 @@ export const SCENARIOS = [
     tool: 'redis-benchmark',
     pool: 'redis',
     args: ['-t', 'set', '-d', '16384', '-r', '1000'],
-    requests: { full: 20_000, quick: 1_000 },
+    requests: { full: 20_000, quick: 2_000 },
     target: 1.0,
   },
   {
@@ -96,6 +96,12 @@ export type PoolKind = Scenario['pool'];
 
 /** Which scenario `--scaling` repeats with 1, 2 (and `--workers N`) worker processes. */
 export const SCALING_SCENARIO: ScenarioId = 'redis-get-p16';
+
+/**
+ * Run once (quick size, not recorded) against each proxy before the first round: our proxy runs on a
+ * JIT, and its first seconds would otherwise be charged to whichever scenario happens to run first.
+ */
+export const WARMUP: readonly ScenarioId[] = ['redis-set', 'redis-get-p16', 'redis-mget10', 'redis-set-16k', 'memcache-getset', 'memcache-mget10'];
 
 /** memcaslap's -F file: 32-byte keys and values like the redis scenarios, get/set 9:1 (cmd 1 = get, 0 = set). */
 export const MEMCASLAP_CONFIG = ['key', '32 32 1', 'value', '32 32 1', 'cmd', '0 0.1', '1 0.9', ''].join('\n');

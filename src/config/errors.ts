@@ -46,7 +46,6 @@ export const CONFIG_PROBLEMS = {
   CONF_REDIS_AUTH_NOT_REDIS: `conf: pool '{pool}' directive "redis_auth:" is only valid for a redis pool (add "redis: true")`,
   CONF_NO_SERVERS: `conf: pool '{pool}' has no servers`,
   CONF_DUPLICATE_SERVER: `conf: pool '{pool}' has servers with same name '{name}'`,
-  CONF_NO_POOLS: "conf: '{file}' has no pools",
   CONF_DUPLICATE_LISTEN: `conf: pools '{pool}' and '{other}' have the same listen address '{listen}'`,
   CONF_DUPLICATE_POOL: "conf: '{file}' has pools with same name '{pool}'",
 } as const;
@@ -91,7 +90,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.file = file;
     this.problems = problems;
-    this.code = problems.length > 0 ? problems[0].code : 'CONF_NO_POOLS';
+    if (problems.length === 0) throw new TypeError('a ConfigError needs at least one problem');
+    this.code = problems[0].code;
   }
 }
 

@@ -46,7 +46,6 @@ export function checkConfigText(text: string | Buffer, file = '<text>', absolute
   const drafts = yaml.pools.map((pool) => buildPool(pool, problems));
   resolveListen(drafts, problems);
   checkAcrossPools(file, drafts, problems);
-  if (yaml.pools.length === 0 && problems.length === 0) problems.push(problem('CONF_NO_POOLS', { file }));
 
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   if (problems.length > 0) return { config: null, problems };
@@ -161,7 +160,11 @@ function resolveListen(drafts: Draft[], problems: ConfigProblem[]): void {
   }
 }
 
-/** conf_post_validate: no two pools with the same `listen` text, no two with the same name. */
+/**
+ * conf_post_validate: no two pools with the same `listen` text, no two with the same name. (Its
+ * "has no pools" cannot happen here: the shape check already needs a root mapping, which in block
+ * YAML always has an entry.)
+ */
 function checkAcrossPools(file: string, drafts: Draft[], problems: ConfigProblem[]): void {
   const byListen = new Map<string, Draft>();
   const byName = new Map<string, Draft>();

@@ -135,6 +135,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       }
       if (metrics && head.action !== MsgAction.local) this.pool.latency.observe((nowMs() - head.startedAt) * 1000);
       if (head.closeAfter) {
+        // Closing after a failed MGET / multi-get is client_err in nutcracker (owner->err = 1), like framing.
+        if (head.err !== null) this.framingError = true;
         this.closing = true;
         this.stop();
         break;

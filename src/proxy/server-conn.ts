@@ -71,6 +71,9 @@ export class ServerConn implements Flushable, ReplySink {
   enqueue(msg: Msg, now: number): void {
     const timeout = this.server.pool.config.timeout;
     msg.deadline = timeout > 0 && !msg.noreply ? now + timeout : 0;
+    // Counted when queued, as nutcracker's req_forward does: a request whose connect then fails still counts.
+    this.server.stats.requests++;
+    this.server.stats.request_bytes += msg.bytes;
     this.queue(msg);
   }
 
@@ -103,10 +106,6 @@ export class ServerConn implements Flushable, ReplySink {
       total += msg.bytes;
       stats.in_queue--;
       stats.in_queue_bytes -= msg.bytes;
-      if (!msg.internal) {
-        stats.requests++;
-        stats.request_bytes += msg.bytes;
-      }
       if (msg.noreply) {
         // memcached noreply: nothing will come back; the request is finished once written.
         completeMsg(msg, this.server.pool.protocol);
@@ -138,8 +137,11 @@ export class ServerConn implements Flushable, ReplySink {
     server.onReplyOk();
     if (msg.internal) return;
     if (msg.sentAt > 0) server.latency.observe((nowMs() - msg.sentAt) * 1000);
-    stats.responses++;
-    stats.response_bytes += bytes;
+    // A reply whose client has gone is swallowed uncounted, as nutcracker's rsp_filter does.
+    if ((msg.parent ?? msg).owner !== null) {
+      stats.responses++;
+      stats.response_bytes += bytes;
+    }
     msg.reply = parts;
     msg.replyBytes = bytes;
     msg.replyType = replyType;

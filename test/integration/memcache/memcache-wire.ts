@@ -107,8 +107,9 @@ export const memcacheWire = {
   async streamUntilClose(port: number, stream: Buffer, seed?: number, timeoutMs = 10_000): Promise<Buffer> {
     const c = await connect(port);
     try {
+      // Small chunks for small streams; about a hundred writes for big ones.
       if (seed === undefined) c.send(stream);
-      else await memcacheWire.sendInChunks(c, stream, seed, 64);
+      else await memcacheWire.sendInChunks(c, stream, seed, Math.max(64, Math.ceil(stream.length / 50)));
       c.socket.end();
       return await c.readUntilClose(timeoutMs);
     } finally {

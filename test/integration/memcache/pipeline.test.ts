@@ -9,7 +9,7 @@ import { startMemcached, type Backend } from '../../helpers/backends';
 import { preview } from '../../helpers/frame-length';
 import { connect } from '../../helpers/wire';
 import { startMemcacheCluster, type MemcacheCluster } from './memcache-cluster';
-import { memcacheWire as mc } from './memcache-wire';
+import { mixedStream, type MixedStream as Stream } from './mixed-stream';
 
 const T = { timeout: 60_000 };
 let cluster: MemcacheCluster;
@@ -20,52 +20,9 @@ before(async () => {
 });
 after(async () => {
   await cluster?.stop();
+  reference?.kill('SIGKILL'); // a cache with nothing to save: skip memcached's one-second SIGTERM wait
   await reference?.stop();
 });
-
-interface Stream {
-  bytes: Buffer;
-  /** A short description of each request that expects a reply, in order. */
-  answered: string[];
-}
-
-/**
- * `n` requests over `prefix`-ed keys: blobs (random binary values) and counters (numbers). Requests a
- * memcached would answer even with noreply (errors) are never sent with noreply, so the stream means
- * the same to a proxy that expects no reply for them.
- */
-function mixedStream(n: number, seed: number, prefix: string): Stream {
-  const rnd = mc.prng(seed);
-  const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rnd() * xs.length)];
-  const int = (max: number): number => Math.floor(rnd() * max);
-  const blobs = Array.from({ length: 100 }, (_, i) => `${prefix}b:${i}`);
-  const counters = Array.from({ length: 40 }, (_, i) => `${prefix}n:${i}`);
-  const all = [...blobs, ...counters];
-  const parts: Buffer[] = [];
-  const answered: string[] = [];
-  const push = (request: Buffer, noreply: boolean): void => {
-    parts.push(request);
-    if (!noreply) answered.push(preview(request, 80));
-  };
-  for (let i = 0; i < n; i++) {
-    const noreply = rnd() < 0.2;
-    const r = rnd();
-    const value = (): Buffer => mc.randomBytes(rnd, rnd() < 0.05 ? 2000 + int(6000) : int(200));
-    if (r < 0.15) push(mc.store('set', pick(blobs), value(), { flags: int(65536), noreply }), noreply);
-    else if (r < 0.3) push(mc.store(pick(['add', 'replace', 'append', 'prepend']), pick(blobs), value(), { noreply }), noreply);
-    else if (r < 0.35) push(mc.store('set', pick(counters), String(int(1_000_000)), { noreply }), noreply);
-    else if (r < 0.45) push(mc.line(pick(['incr', 'decr']), pick(counters), int(1000), ...(noreply ? ['noreply'] : [])), noreply);
-    else if (r < 0.47) push(mc.line('incr', pick(blobs), 1), false); // non-numeric: CLIENT_ERROR from memcached
-    else if (r < 0.54) push(mc.line('delete', pick(all), ...(noreply ? ['noreply'] : [])), noreply);
-    else if (r < 0.58) push(mc.line('touch', pick(all), pick([0, 1000, -1]), ...(noreply ? ['noreply'] : [])), noreply);
-    else if (r < 0.78) push(mc.line('get', pick(all)), false);
-    else if (r < 0.93) push(mc.line('get', ...Array.from({ length: 2 + int(6) }, () => pick(all))), false);
-    else if (r < 0.97) push(mc.line('gat', pick([0, 1000]), ...Array.from({ length: 1 + int(4) }, () => pick(all))), false);
-    else if (r < 0.98) push(mc.line('version'), false);
-    else push(mc.line('get', `${prefix}never:${i}`), false);
-  }
-  return { bytes: Buffer.concat(parts), answered };
-}
 
 async function replies(port: number, stream: Stream): Promise<Buffer[]> {
   const c = await connect(port);

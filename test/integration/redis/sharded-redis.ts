@@ -18,6 +18,8 @@ export interface ShardedRedisOptions {
   servers?: number;
   /** Options for every backend (e.g. password). */
   backend?: BackendOptions;
+  /** Front these already running backends instead of starting new ones (stop() leaves them running). */
+  useBackends?: readonly Backend[];
   /** Pool directives besides `redis: true` (hash, distribution, hash_tag, redis_auth, redis_db...). */
   directives?: Record<string, string | number | boolean>;
   /** Servers listed after the real backends (e.g. a port nothing listens on). */
@@ -88,7 +90,8 @@ export function bulk(value: string | Buffer | null): Buffer {
 export async function startShardedRedis(opts: ShardedRedisOptions = {}): Promise<ShardedRedis> {
   const count = opts.servers ?? 3;
   const fronts = opts.fronts ?? ['ours'];
-  const backends: Backend[] = [];
+  const backends: Backend[] = [...(opts.useBackends ?? [])];
+  const owned = opts.useBackends === undefined;
   let proxy: RunningProxy | null = null;
   let nutcracker: Nutcracker | null = null;
   const ports: Partial<Record<Front, number>> = {};
@@ -96,11 +99,11 @@ export async function startShardedRedis(opts: ShardedRedisOptions = {}): Promise
   const stop = async (): Promise<void> => {
     await proxy?.stop();
     await nutcracker?.stop();
-    await Promise.all(backends.map((b) => b.stop()));
+    if (owned) await Promise.all(backends.map((b) => b.stop()));
   };
 
   try {
-    backends.push(...(await Promise.all(Array.from({ length: count }, () => startRedis(opts.backend ?? {})))));
+    if (owned) backends.push(...(await Promise.all(Array.from({ length: count }, () => startRedis(opts.backend ?? {})))));
     const listed: ServerSpec[] = [...backends.map((b) => ({ host: b.host, port: b.port })), ...(opts.extraServers ?? [])];
     const servers = listed.map((s, i) => ({ ...s, name: s.name ?? `s${i + 1}` }));
     // Each front gets its own YAML (same servers, its own listen port).
