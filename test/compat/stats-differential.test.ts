@@ -1,7 +1,8 @@
 // Differential stats test (issue 7): Debian's nutcracker and our proxy run the same configuration,
 // each with its own redis and memcached backends, and get the same traffic. Their stats documents must
 // have the same keys in the same order and nesting, the same value types, the same bytes once numbers
-// are masked, and equal counters, except for the differences listed in DOCUMENTED_DIFFERENCES.
+// are masked, and equal counters, except for the differences listed in DOCUMENTED_DIFFERENCES and
+// nutcracker's MSET request_bytes miscount (NUTCRACKER_MSET_EXTRA), each asserted on its own.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,10 +50,28 @@ const K = keysByServer();
 const [a1, a2, a3, a4] = K.s1;
 const [b1, b2, b3] = K.s2;
 
+/** The one MSET of the traffic: the first key on s1, the second on s2. */
+const MSET_PAIRS = [
+  [a3, '1'],
+  [b3, '22'],
+] as const;
+
+/** A RESP bulk string's wire length. */
+const bulkLength = (v: string): number => `$${Buffer.byteLength(v)}\r\n${v}\r\n`.length;
+
+/**
+ * nutcracker 0.5.0 miscounts MSET in request_bytes: the fragment that carries the command's first key
+ * is counted with (pairs − 1) × the wire length of the first value added (measured with 1–4 pairs and
+ * values of 1–10 bytes); the bytes it writes are the same as ours. We count the bytes written.
+ */
+const NUTCRACKER_MSET_EXTRA = {
+  'alpha.s1.request_bytes': (MSET_PAIRS.length - 1) * bulkLength(MSET_PAIRS[0][1]),
+} as const;
+
 /** Sub-requests our split creates in the traffic below (nutcracker reports 0). */
 const EXPECTED_FRAGMENTS = {
-  // MGET a1 b1 a2 missing (2) + DEL a2 b2 (2) + MSET a3 b3 (2) + MGET a1 a3 (1, one server)
-  alpha: 7,
+  // MGET a1 b1 a2 a4 (2) + DEL a2 b2 (2) + MSET a3 b3 (2) + MGET a1 a3 (1, one server) + MGET a1 b1 (2)
+  alpha: 9,
   // get c1 d1 nokey (2) + get c1 c2 (1)
   beta: 3,
 } as const;
@@ -86,7 +105,7 @@ async function drive(side: Side): Promise<string[]> {
   seen.push(...(await exchange(r, 'redis', [resp('GET', a1), resp('GET', b1), resp('GET', a4), resp('INCR', b3), resp('STRLEN', b1)], 5)));
   seen.push(...(await exchange(r, 'redis', [resp('MGET', a1, b1, a2, a4)], 1)));
   seen.push(...(await exchange(r, 'redis', [resp('DEL', a2, b2)], 1)));
-  seen.push(...(await exchange(r, 'redis', [resp('MSET', a3, '1', b3, '2'), resp('MGET', a1, a3), resp('PING')], 3)));
+  seen.push(...(await exchange(r, 'redis', [resp('MSET', ...MSET_PAIRS.flat()), resp('MGET', a1, a3), resp('PING')], 3)));
 
   // A client that half-closes after its reply (client_eof), one that sends QUIT (client_eof), one
   // that resets (client_err), one that breaks the protocol (closed: client_err). Not an unsupported
@@ -209,10 +228,12 @@ test('nutcracker and our proxy report the same stats document for the same traff
     const nv = integerValues(n.entries);
     const ov = integerValues(o.entries);
     const differing: string[] = [];
+    const extra: Record<string, number> = NUTCRACKER_MSET_EXTRA;
     for (const [key, theirValue] of nv) {
       const leaf = key.slice(key.lastIndexOf('.') + 1);
       if (leaf in DOCUMENTED_DIFFERENCES) continue;
-      if (ov.get(key) !== theirValue) differing.push(`${key}: nutcracker ${theirValue}, ours ${ov.get(key)}`);
+      const ourValue = (ov.get(key) ?? 0n) + BigInt(extra[key] ?? 0);
+      if (ourValue !== theirValue) differing.push(`${key}: nutcracker ${theirValue}, ours ${ov.get(key)}${key in extra ? ` + ${extra[key]}` : ''}`);
     }
     assert.deepEqual(differing, [], `counters differ:\n${n.text}${o.text}`);
 

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { FAKE_MODES, startFakeBackend, type FakeBackend, type FakeBackendOptions } from './fake-backend';
 import { connect, resp, type WireClient } from './wire';
 
@@ -116,7 +116,9 @@ test('a fake restarted on the same port is reachable again', T, async (t) => {
 test('the wire client frames replies however the server splits its writes', T, async (t) => {
   const replies = ['+OK\r\n', '$5\r\nab\r\nc\r\n', '*2\r\n$1\r\nx\r\n:7\r\n', '$-1\r\n'];
   const bytes = Buffer.from(replies.join(''));
+  const sockets = new Set<Socket>();
   const server = createServer((sock) => {
+    sockets.add(sock);
     sock.setNoDelay(true);
     let at = 0;
     const step = (): void => {
@@ -128,7 +130,10 @@ test('the wire client frames replies however the server splits its writes', T, a
     sock.once('data', step);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(() => {
+    for (const sock of sockets) sock.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
   const c = await clientFor(t, (server.address() as AddressInfo).port);
   c.send('go');
   assert.deepEqual((await c.readReplies(4, 'redis')).map(String), replies);

@@ -46,8 +46,9 @@ test('with every server down: single-key and DEL requests get refused and the co
     const c = await connect(ports.down);
     c.send(Buffer.concat([resp('GET', 'a'), resp('PING'), resp('SET', 'b', '1'), resp('DEL', 'a', 'b', 'c', 'd'), resp('MSET', 'a', '1', 'b', '2')]));
     assert.deepEqual((await c.readReplies(5, 'redis')).map(String), [REFUSED, '+PONG\r\n', REFUSED, REFUSED, REFUSED]);
-    c.send(Buffer.concat([resp('MGET', 'a', 'b', 'c', 'd'), resp('PING')]));
-    // nutcracker's behaviour, kept: the failed MGET's error is the last thing the client gets.
+    // nutcracker's behaviour, kept: a failed MGET closes the connection after its error reply. (What
+    // happens to requests pipelined behind it is compared with nutcracker in compat/redis-differential.)
+    c.send(resp('MGET', 'a', 'b', 'c', 'd'));
     assert.equal((await c.readUntilClose()).toString(), REFUSED);
   } finally {
     await proxy.stop();

@@ -80,6 +80,17 @@ export function arrayElements(reply: Buffer): Buffer[] {
   return out;
 }
 
+/**
+ * A COMMAND reply reduced to its sorted command names: Redis lists commands (and their subcommands)
+ * in hash-table order, which differs between redis-server processes.
+ */
+export function commandNames(reply: Buffer): string {
+  return arrayElements(reply)
+    .map((entry) => arrayElements(entry)[0].toString('latin1'))
+    .sort()
+    .join(' ');
+}
+
 /** `$<len>\r\n<bytes>\r\n`, or `$-1\r\n` for null: how a reply carries a value. */
 export function bulk(value: string | Buffer | null): Buffer {
   if (value === null) return Buffer.from('$-1\r\n');
