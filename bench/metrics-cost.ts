@@ -1,5 +1,5 @@
-// The data-path cost of `--metrics-port` (issue 7): two processes of our proxy on the same redis
-// backends, one with the Prometheus endpoint (latency histograms observed per request and response),
+// The data-path cost of `--metrics-port` (issue 7): two processes of our proxy in front of one
+// redis-server, one with the Prometheus endpoint (latency histograms observed per request and response),
 // one without, loaded in alternating rounds by redis-benchmark (-c 50 GET/SET, unpipelined and -P 16).
 // Prints median ops/s and proxy CPU µs per request for each, and the ratio on/off.
 // Usage: npm run build && node dist/bench/metrics-cost.js [--rounds N] [--requests N] [--quick]

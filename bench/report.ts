@@ -71,6 +71,8 @@ function scalingLines(scaling: NonNullable<ReportInput['scaling']>): string[] {
     `Worker scaling (${s.title}; nutcracker ${num(nc)} ops/s):`,
     '',
     ...table(['workers', 'ours ops/s', 'ours/nutcracker', `vs ${first?.workers ?? 1} worker`, 'CPU us/req'], rows),
+    '',
+    'More workers only help while cores are idle: the load generator and the backends run on this machine too.',
   ];
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Runs the compiled test files (dist/test/**/*.test.js) with node's test runner.
+// A test that leaves a socket open would otherwise hang the run: every test gets 120 s at most.
 // Usage: node scripts/run-tests.js [unit|integration|compat ...]  (default: all)
 'use strict';
 const { readdirSync, statSync } = require('node:fs');
@@ -24,5 +25,5 @@ if (files.length === 0) {
   console.error('no test files found under', dirs.join(', '));
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=120000', ...files], { stdio: 'inherit' });
 process.exit(r.status === null ? 1 : r.status);

@@ -10,7 +10,12 @@ import type { Protocol, ReplySink } from '../protocol/types';
 /** How long a probe may take when the pool sets no `timeout`. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 1000;
 
-export function probeServer(address: Address, protocol: Protocol, timeoutMs: number, done: (ok: boolean) => void): void {
+/**
+ * Start a probe; `done` is called once with the outcome. Returns a function that abandons the probe
+ * (closes its socket and timer, `done` is not called): a pool being closed must not leave a probe
+ * holding a socket and a timer for up to `timeoutMs` (found by test/integration/liveness/release).
+ */
+export function probeServer(address: Address, protocol: Protocol, timeoutMs: number, done: (ok: boolean) => void): () => void {
   const socket = address.path !== null ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
   const codec = protocol.newServerCodec();
   let finished = false;
@@ -30,4 +35,10 @@ export function probeServer(address: Address, protocol: Protocol, timeoutMs: num
   socket.on('data', (chunk: Buffer) => codec.feed(chunk, sink));
   socket.on('error', () => finish(false));
   socket.on('close', () => finish(false));
+  return () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    socket.destroy();
+  };
 }

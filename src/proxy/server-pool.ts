@@ -40,6 +40,8 @@ export class ServerPool implements Ticker {
   private placement: Placement;
   private listener: net.Server | null = null;
   private ticking = false;
+  /** Probes in flight, abandoned by close() (each holds a socket and a timer). */
+  private readonly probes = new Set<() => void>();
   /** Routing function handed to protocol.split: bound once, not per request. */
   readonly serverOf = (key: Buffer): number => this.placement.serverFor(key, 0, key.length);
 
@@ -210,7 +212,8 @@ export class ServerPool implements Ticker {
   private probe(server: Server): void {
     server.probing = true;
     const timeout = this.config.timeout > 0 ? this.config.timeout : DEFAULT_PROBE_TIMEOUT_MS;
-    probeServer(server.config.address, this.protocol, timeout, (ok) => {
+    const abandon = probeServer(server.config.address, this.protocol, timeout, (ok) => {
+      this.probes.delete(abandon);
       server.probing = false;
       if (!server.ejected) return;
       if (ok) {
@@ -222,6 +225,7 @@ export class ServerPool implements Ticker {
         server.retryAt = performance.now() + this.config.serverRetryTimeout;
       }
     });
+    this.probes.add(abandon);
   }
 
   /** Close the listener only (its address is about to be reused); clients stay. */
@@ -250,6 +254,8 @@ export class ServerPool implements Ticker {
     const listener = this.listener;
     this.listener = null;
     for (const c of [...this.clients]) c.destroy();
+    for (const abandon of this.probes) abandon();
+    this.probes.clear();
     for (const s of this.servers) s.closeAll();
     for (const s of this.retiring) s.closeAll();
     this.retiring = [];

@@ -98,6 +98,7 @@ const has = (values: Map<string, bigint>, path: string, n: number): boolean => v
 async function drive(side: Side): Promise<string[]> {
   const seen: string[] = [];
   const { alpha, beta } = side.ports;
+  const wait = (what: string, until: (v: Map<string, bigint>) => boolean): Promise<unknown> => waitForStats(side.statsPort, `${side.label}: ${what}`, until);
 
   // Redis: single-key commands, fragmented MGET/DEL/MSET, a local PING (counted nowhere).
   const r = await connect(alpha);
@@ -124,7 +125,7 @@ async function drive(side: Side): Promise<string[]> {
   const bad = await connect(alpha);
   bad.send('*2\r\n$3\r\nGET\r\n:1\r\n');
   await bad.readUntilClose(); // ours says why (-ERR Protocol error ...) before closing; not compared
-  await waitForStats(side.statsPort, 'redis clients closed', (v) => has(v, 'alpha.client_err', 2) && has(v, 'alpha.client_eof', 2));
+  await wait('redis clients closed', (v) => has(v, 'alpha.client_err', 2) && has(v, 'alpha.client_eof', 2));
 
   // A client that resets while its request waits on a stopped server: the reply is swallowed.
   const before = integerValues((await settledStats(side.statsPort)).entries);
@@ -132,11 +133,11 @@ async function drive(side: Side): Promise<string[]> {
   side.redis[0].kill('SIGSTOP');
   const gone = await connect(alpha);
   gone.send(resp('GET', a1));
-  await waitForStats(side.statsPort, 'the request forwarded', (v) => has(v, 'alpha.s1.requests', s1Requests + 1));
+  await wait('the request forwarded', (v) => has(v, 'alpha.s1.requests', s1Requests + 1));
   gone.socket.resetAndDestroy();
-  await waitForStats(side.statsPort, 'the reset seen', (v) => has(v, 'alpha.client_err', 3));
+  await wait('the reset seen', (v) => has(v, 'alpha.client_err', 3));
   side.redis[0].kill('SIGCONT');
-  await waitForStats(side.statsPort, 'the swallowed reply', (v) => has(v, 'alpha.s1.out_queue', 0));
+  await wait('the swallowed reply', (v) => has(v, 'alpha.s1.out_queue', 0));
 
   // Memcached: single-key, multi-get across and within servers, noreply, counters, misses.
   const [c1, c2, c3] = K.s1;
@@ -155,10 +156,10 @@ async function drive(side: Side): Promise<string[]> {
   // to s1. Redis s2 (no ejection): its EOF is counted, then requests for it fail with ECONNREFUSED;
   // an MGET that needs it also closes the client (spec §6.5).
   await side.memcached[1].stop();
-  await waitForStats(side.statsPort, 'memcached s2 ejected', (v) => has(v, 'beta.server_ejects', 1));
+  await wait('memcached s2 ejected', (v) => has(v, 'beta.server_ejects', 1));
   seen.push(...(await exchange(m, 'memcache', [`get ${d1}\r\n`], 1)));
   await side.redis[1].stop();
-  await waitForStats(side.statsPort, 'redis s2 EOF', (v) => has(v, 'alpha.s2.server_eof', 1));
+  await wait('redis s2 EOF', (v) => has(v, 'alpha.s2.server_eof', 1));
   seen.push(...(await exchange(r, 'redis', [resp('GET', b1), resp('GET', a1)], 2)));
   const mg = await connect(alpha);
   seen.push(...(await exchange(mg, 'redis', [resp('MGET', a1, b1)], 1)));
@@ -203,9 +204,12 @@ function checkTypes(entries: readonly StatsEntry[], who: string): void {
 const noClients = (v: Map<string, bigint>): boolean => has(v, 'alpha.client_connections', 0) && has(v, 'beta.client_connections', 0);
 
 test('nutcracker and our proxy report the same stats document for the same traffic', T, async () => {
-  const theirs = await startSide('nutcracker', (yaml) => startNutcracker(yaml));
-  const ours = await startSide('ours', (yaml) => startProxy(yaml));
+  const sides: { stop(): Promise<void> }[] = [];
   try {
+    const theirs = await startSide('nutcracker', (yaml) => startNutcracker(yaml));
+    sides.push(theirs);
+    const ours = await startSide('ours', (yaml) => startProxy(yaml));
+    sides.push(ours);
     const theirReplies = await drive(theirs);
     const ourReplies = await drive(ours);
     assert.deepEqual(ourReplies, theirReplies, 'the same traffic gets the same replies');
@@ -265,7 +269,6 @@ test('nutcracker and our proxy report the same stats document for the same traff
     // The swallowed reply: forwarded to s1, never counted as a response.
     assert.equal(Number(nv.get('alpha.s1.requests')) - Number(nv.get('alpha.s1.responses')), 1);
   } finally {
-    await theirs.stop();
-    await ours.stop();
+    for (const side of sides) await side.stop();
   }
 });

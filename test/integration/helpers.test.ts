@@ -182,4 +182,7 @@ test('our proxy starts in-process from the same YAML and forwards to redis', { .
   assert.equal(await redisCommand(redis.port, 'GET', 'k'), '$1\r\nv\r\n');
   const stats = await clientFor(t, proxy.statsPort);
   assert.match(String(await stats.readUntilClose()), /"alpha": \{.*"s1": \{/);
+  const reloaded = await proxy.reload(yaml.replace('redis: true', 'redis: true\n  timeout: 250'));
+  assert.equal(reloaded.ok, true, reloaded.message);
+  assert.equal(await redisCommand(ports.alpha, 'GET', 'k'), '$1\r\nv\r\n');
 });

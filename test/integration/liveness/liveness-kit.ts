@@ -8,7 +8,7 @@ import type { Proxy } from '../../../src/proxy/proxy';
 import type { PoolSnapshot } from '../../../src/stats/snapshot';
 import { startFakeBackend, type FakeBackend, type FakeBehaviour } from '../../helpers/fake-backend';
 import type { WireProtocol } from '../../helpers/frame-length';
-import { waitFor } from '../../helpers/processes';
+import { delay, waitFor } from '../../helpers/processes';
 import { poolYaml, startProxy, type RunningProxy, type ServerSpec } from '../../helpers/proxy';
 import { connect, resp, type WireClient } from '../../helpers/wire';
 
@@ -161,7 +161,7 @@ function resources(): string {
  * server's queues empty, curr_connections back to `baseline.curr`, and this process's handle count
  * back to `baseline.handles` (so neither the proxy nor a probe left a socket or timer behind).
  */
-export async function expectReleased(fp: FakePool, baseline: { curr: number; handles: number; resources: string }): Promise<void> {
+export async function expectReleased(fp: FakePool, baseline: Baseline): Promise<void> {
   let last = '';
   try {
     await waitFor(
@@ -183,6 +183,13 @@ export async function expectReleased(fp: FakePool, baseline: { curr: number; han
   }
 }
 
-export function baselineOf(fp: FakePool): { curr: number; handles: number; resources: string } {
+export type Baseline = { curr: number; handles: number; resources: string };
+
+/**
+ * The counts to come back to. A closed server or socket leaves the handle list only on a later
+ * event-loop turn, so whatever the previous test closed is given a moment to go first.
+ */
+export async function baselineOf(fp: FakePool): Promise<Baseline> {
+  await delay(20);
   return { curr: fp.currConnections(), handles: handleCount(), resources: resources() };
 }

@@ -181,7 +181,7 @@ const NOREPLY_CASES: [string, Buffer[], Buffer, string][] = [
 ];
 
 for (const [name, setup, request, expected] of NOREPLY_CASES) {
-  test(`${name} with noreply gets no reply and takes effect`, T, async () => {
+  test(`${name} with noreply gets no reply, and a get shows its outcome`, T, async () => {
     const key = request.toString('latin1').split(' ')[1];
     const c = await connect(cluster.port);
     if (setup.length) {

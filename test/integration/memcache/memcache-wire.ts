@@ -31,10 +31,6 @@ function prng(seed: number): () => number {
   };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export const memcacheWire = {
   prng,
 
@@ -123,6 +119,4 @@ export const memcacheWire = {
     for (let i = 0; i < n; i++) out[i] = Math.floor(rnd() * 256);
     return out;
   },
-
-  delay,
 };

@@ -66,8 +66,12 @@ async function setup(metricsPort: number | null): Promise<Setup> {
     { name: 'beta', servers: backends.slice(2) },
     { name: 'gamma', redis: true, servers: [dead] },
   );
-  const proxy = await startProxy(yaml, { metricsPort });
-  return { proxy, ports, backends };
+  try {
+    return { proxy: await startProxy(yaml, { metricsPort }), ports, backends };
+  } catch (err) {
+    for (const b of backends) await b.stop();
+    throw err;
+  }
 }
 
 async function teardown(s: Setup): Promise<void> {

@@ -1,0 +1,53 @@
+// /proc parsing on captured nutcracker stat/status text, odd command names, and the live process tree:
+// a child this test spawns must be found under this process and disappear from it once it exits.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { parseProcStat, parseVmRss, processTree, procSample } from '../../../bench/proc-sample';
+import { PROC_STATUS_NUTCRACKER, PROC_STAT_NUTCRACKER } from './samples';
+
+test('a nutcracker stat line gives pid, ppid and utime+stime', () => {
+  // utime is field 14 (8 ticks), stime field 15 (13 ticks).
+  assert.deepEqual(parseProcStat(PROC_STAT_NUTCRACKER), { pid: 22523, ppid: 1, cpuTicks: 21 });
+});
+
+test('a command name with spaces and parentheses does not shift the fields', () => {
+  const fields = PROC_STAT_NUTCRACKER.slice(PROC_STAT_NUTCRACKER.lastIndexOf(')') + 1);
+  assert.deepEqual(parseProcStat(`77 (a (b) c)${fields}`), { pid: 77, ppid: 1, cpuTicks: 21 });
+});
+
+test('text that is not a stat line is rejected', () => {
+  assert.equal(parseProcStat(''), null);
+  assert.equal(parseProcStat('12 nutcracker S 1'), null);
+  assert.equal(parseProcStat('12 (x) S'), null);
+});
+
+test('VmRSS is read in kB from a status file, and is absent for processes without memory', () => {
+  assert.equal(parseVmRss(PROC_STATUS_NUTCRACKER), 4440);
+  assert.equal(parseVmRss('Name:\tkthreadd\nState:\tS (sleeping)\n'), null);
+});
+
+test('processTree finds a spawned child under this process, and procSample reads this process', { skip: process.platform !== 'linux' }, async () => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    await once(child, 'spawn');
+    const tree = processTree(process.pid);
+    assert.equal(tree[0], process.pid);
+    assert.ok(tree.includes(child.pid as number), `tree ${tree.join(',')} lacks ${child.pid}`);
+    const self = procSample([process.pid]);
+    assert.ok(self.rssKb > 0);
+    assert.ok(self.cpuTicks > 0);
+    assert.ok(procSample(tree).rssKb > self.rssKb);
+  } finally {
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+  assert.ok(!processTree(process.pid).includes(child.pid as number));
+});
+
+test('procSample skips processes that do not exist', () => {
+  // pid_max is at most 2^22 on Linux, so this pid cannot exist.
+  assert.deepEqual(procSample([2 ** 23]), { cpuTicks: 0, rssKb: 0 });
+});
