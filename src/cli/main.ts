@@ -12,7 +12,7 @@ import { checkConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { log } from '../log/logger';
 import { Proxy, type ProxyOptions } from '../proxy/proxy';
-import { runWorker, startRunningProxy, type RunningProxy } from '../proxy/workers';
+import { reportWorkerStartFailure, runWorker, startRunningProxy, type RunningProxy } from '../proxy/workers';
 import { reportFailure, reportReady, spawnDaemon, takeDaemonMarker } from './daemonize';
 import { describeStats } from './describe-stats';
 import { parseArgs, usageText, versionText, type CliOptions } from './options';
@@ -115,6 +115,19 @@ export async function main(argv: readonly string[]): Promise<number | null> {
   return run(o, argv);
 }
 
+/**
+ * `--workers N`: the primary forked this process with the same arguments; it only runs the pools.
+ * Pid file, signals and the daemon hand-shake belong to the primary, which has already reported the
+ * config's warnings: the worker loads it quietly and sends any failure to the primary to report.
+ */
+async function runAsWorker(o: CliOptions): Promise<number | null> {
+  const problems: string[] = [];
+  const config = await loadOrReport(o.confFile, (line) => problems.push(line));
+  if (config === null) return reportWorkerStartFailure(problems.join('; '));
+  await runWorker(config, proxyOptions(o));
+  return null;
+}
+
 /** Normal mode: log, config, daemon, proxy, pid file, signals. */
 async function run(o: CliOptions, argv: readonly string[]): Promise<number | null> {
   const isDaemon = takeDaemonMarker();
@@ -133,6 +146,8 @@ async function run(o: CliOptions, argv: readonly string[]): Promise<number | nul
   }
   log.level = o.verbose;
 
+  if (cluster.isWorker) return runAsWorker(o);
+
   const problems: string[] = [];
   const config = await loadOrReport(o.confFile, (line) => {
     problems.push(line);
@@ -142,13 +157,6 @@ async function run(o: CliOptions, argv: readonly string[]): Promise<number | nul
   if (config === null) {
     if (isDaemon) await reportFailure(problems.join('\n'));
     return EXIT.failure;
-  }
-
-  if (cluster.isWorker) {
-    // `--workers N`: the primary forked this process with the same arguments; it only runs the
-    // pools. Pid file, signals and the daemon hand-shake belong to the primary.
-    await runWorker(config, proxyOptions(o));
-    return null;
   }
 
   if (o.daemonize && !isDaemon) {

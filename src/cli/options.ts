@@ -4,10 +4,9 @@
 // `--verbose=5`, `--verbose 5`), unique long prefixes (`--conf`), non-options ignored, `--` ends
 // options, the first error wins. Messages are nutcracker's with our program name.
 
+import { parseMbufSize } from '../config/mbuf-size';
 import { PROGRAM, VERSION } from './version';
 
-const MBUF_MIN = 512;
-const MBUF_MAX = 16777216;
 const WORKERS_MAX = 256;
 /** Node timers cannot wait longer than 2^31-1 ms; nutcracker accepts any interval, so we clamp. */
 const INTERVAL_MAX = 2147483647;
@@ -55,12 +54,11 @@ export const ARG_KINDS = {
   mbuf: {
     meta: 'N',
     missing: (flag: string) => `option ${flag} requires a number`,
+    // nutcracker's own rules (C int wrap-around included), shared with the config module.
     parse: (v: string, flag: string): Parsed => {
-      const n = isDigits(v) ? Number(v) : 0;
-      if (n <= 0) return { error: `option ${flag} requires a non-zero number` };
-      return n >= MBUF_MIN && n <= MBUF_MAX
-        ? { value: n }
-        : { error: `mbuf chunk size must be between ${MBUF_MIN} and ${MBUF_MAX} bytes` };
+      const n = parseMbufSize(v);
+      if (typeof n === 'number') return { value: n };
+      return { error: n.error.replace('option -m', `option ${flag}`) };
     },
   },
   count: {

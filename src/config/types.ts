@@ -11,7 +11,12 @@ export interface Address {
   raw: string;
   /** Unix socket path, or null for TCP. */
   path: string | null;
+  /**
+   * TCP only ('' for Unix sockets). For a pool's `listen`: the address the host resolved to at load
+   * time (what to bind, as nutcracker). For a server: the host as written (resolved per connection).
+   */
   host: string;
+  /** TCP only (0 for Unix sockets). */
   port: number;
   /** Unix listen only: octal permission to chmod the socket to, 0 = leave alone. */
   perm: number;

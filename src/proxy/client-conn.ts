@@ -7,6 +7,7 @@
 //   reply/merge done ─▶ onMsgDone ─▶ (head done?) ─▶ out[] ─flush─▶ socket
 
 import type * as net from 'node:net';
+import { maxRedisKeyLength } from '../config/mbuf-size';
 import type { ClientCodec, ClientContext, RequestSink } from '../protocol/types';
 import { nowMs } from './clock';
 import { Fifo } from './fifo';
@@ -52,7 +53,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     this.id = proxy.nextClientId();
     const ctx: ClientContext = {
       pool: pool.config,
-      maxKeyLength: proxy.mbufSize - 49,
+      maxKeyLength: maxRedisKeyLength(proxy.mbufSize),
       describe: () => proxy.describe(pool.config),
       clientId: this.id,
     };

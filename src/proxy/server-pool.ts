@@ -151,8 +151,13 @@ export class ServerPool implements Ticker {
     if (limit > 0 && this.clients.size >= limit) {
       // nutcracker ignores client_connections; we enforce it with a reply the client can read.
       this.proxy.log('warn', `pool '${this.config.name}': client_connections limit ${limit} reached, refusing ${socket.remoteAddress ?? 'unix'}`);
-      socket.end(this.protocol.errorReply('EMAXCLIENTS'));
       socket.on('error', () => {});
+      // Read and drop what it sends (closing with unread input would reset the connection and lose
+      // the reply), and destroy once the reply and FIN are out: with allowHalfOpen the socket would
+      // otherwise stay open until the client closes its side, holding an fd past the limit and
+      // keeping listener.close() from ever completing (found by test/integration/liveness).
+      socket.resume();
+      socket.end(this.protocol.errorReply('EMAXCLIENTS'), () => socket.destroy());
       return;
     }
     const client = new ClientConn(this, socket);

@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config/types';
 import { log } from '../log/logger';
 import { MetricsServer } from '../stats/metrics-server';
+import { collectProcessInfo, mergeProcessInfo, type ProcessInfo } from '../stats/process-info';
 import { mergeSnapshots, type StatsSnapshot } from '../stats/snapshot';
 import { StatsServer } from '../stats/stats-server';
 import { Proxy, type ProxyOptions, type ReloadResult } from './proxy';
@@ -18,6 +19,7 @@ export const WorkerMessage = {
   ready: 'ready',
   startFailed: 'start-failed',
   snapshot: 'snapshot',
+  processInfo: 'process-info',
   reload: 'reload',
   reloaded: 'reloaded',
   logReopen: 'log-reopen',
@@ -29,6 +31,7 @@ interface Envelope {
   kind: (typeof WorkerMessage)[keyof typeof WorkerMessage];
   id?: number;
   snapshot?: StatsSnapshot;
+  processInfo?: ProcessInfo;
   result?: ReloadResult;
   message?: string;
   level?: number;
@@ -36,11 +39,50 @@ interface Envelope {
 
 /** How long the primary waits for a worker's answer (snapshot, reload) before leaving it out. */
 const ANSWER_TIMEOUT_MS = 5000;
+/**
+ * A worker that dies before it is ready (the config file now broken, a crash at start) is replaced
+ * after a pause that doubles up to the maximum, so the primary does not fork in a tight loop. A worker
+ * that dies after it was ready is replaced at once.
+ */
+const RESTART_DELAY = { firstMs: 100, maxMs: 10_000 } as const;
+/** A worker whose proxy does not close in this time (a hung connection) exits anyway. */
+const WORKER_EXIT_GRACE_MS = 5000;
+
+/**
+ * The workers' snapshots as one proxy: counters and gauges summed (mergeSnapshots), with two
+ * corrections for what every worker holds a copy of. A pool's listening socket is one socket shared
+ * by all workers, but each worker counts it in total/curr_connections: count it once. The `extra`
+ * process facts (reload counters, last reload result, load time) are per proxy, and every worker
+ * applies every reload: take the largest (a replacement worker starts its counters at 0).
+ */
+export function mergeWorkerSnapshots(list: readonly StatsSnapshot[]): StatsSnapshot {
+  const merged = mergeSnapshots(list);
+  const listenerCopies = list.reduce((n, s) => n + s.pools.length, 0) - merged.pools.length;
+  merged.totalConnections -= listenerCopies;
+  merged.currConnections -= listenerCopies;
+  if (merged.extra !== undefined) {
+    for (const key of Object.keys(merged.extra)) {
+      merged.extra[key] = Math.max(...list.map((s) => s.extra?.[key] ?? 0));
+    }
+  }
+  return merged;
+}
+
+interface Pending {
+  worker: Worker;
+  finish(answer: Envelope | null): void;
+}
 
 export class WorkerSet {
+  /** Every forked worker still alive. */
   private readonly workers = new Set<Worker>();
-  private readonly waiting = new Map<number, (e: Envelope) => void>();
+  /** Workers that said ready: only these are asked (a starting worker has no message handler yet). */
+  private readonly ready = new Set<Worker>();
+  private readonly waiting = new Map<number, Pending>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
   private nextId = 0;
+  /** Workers that died before becoming ready since the last one that did: sets the restart pause. */
+  private failedStarts = 0;
   private stopping = false;
   private statsServer: StatsServer | null = null;
   private metricsServer: MetricsServer | null = null;
@@ -53,7 +95,11 @@ export class WorkerSet {
     try {
       await Promise.all(Array.from({ length: opts.workers }, () => set.fork()));
       set.statsServer = await StatsServer.start(opts.statsAddr, opts.statsPort, () => set.snapshot());
-      if (opts.metricsPort !== null) set.metricsServer = await MetricsServer.start(opts.metricsAddr, opts.metricsPort, () => set.snapshot());
+      if (opts.metricsPort !== null) {
+        set.metricsServer = await MetricsServer.start(opts.metricsAddr, opts.metricsPort, () => set.snapshot(), {
+          processInfo: () => set.processInfo(),
+        });
+      }
     } catch (err) {
       await set.close();
       throw err;
@@ -67,28 +113,62 @@ export class WorkerSet {
 
   private fork(): Promise<void> {
     const worker = cluster.fork();
+    const pid = worker.process.pid ?? 0;
     this.workers.add(worker);
+    // A send to a worker whose channel has just closed fails with EPIPE; its 'exit' follows and is
+    // handled there, so the error itself is not news (unhandled it would crash the primary).
+    worker.on('error', () => undefined);
     return new Promise((resolve, reject) => {
       worker.on('message', (e: Envelope) => {
-        if (e.kind === WorkerMessage.ready) resolve();
-        else if (e.kind === WorkerMessage.startFailed) reject(new Error(e.message));
-        else if (e.id !== undefined) this.waiting.get(e.id)?.(e);
+        if (e.kind === WorkerMessage.ready) {
+          this.ready.add(worker);
+          this.failedStarts = 0;
+          // A replacement starts at the -v level; SIGTTIN/SIGTTOU may have moved it since.
+          this.send(worker, { kind: WorkerMessage.logLevel, level: log.level });
+          resolve();
+        } else if (e.kind === WorkerMessage.startFailed) reject(new Error(e.message));
+        else if (e.id !== undefined) this.waiting.get(e.id)?.finish(e);
       });
       worker.on('exit', (code, signal) => {
+        const wasReady = this.ready.delete(worker);
         this.workers.delete(worker);
-        reject(new Error(`worker ${worker.process.pid} exited during start-up (${signal ?? code})`));
-        if (this.stopping) return;
-        log.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
-        this.fork().catch((err: Error) => log.error(`replacing worker failed: ${err.message}`));
+        for (const pending of [...this.waiting.values()]) if (pending.worker === worker) pending.finish(null);
+        reject(new Error(`worker ${pid} exited during start-up (${signal ?? code})`));
+        if (!this.stopping) this.replace(pid, wasReady, `${signal ?? code}`);
       });
     });
   }
 
-  /** Ask every worker; answers that do not come in time are left out. */
+  private replace(pid: number, wasReady: boolean, how: string): void {
+    const delay = wasReady ? 0 : Math.min(RESTART_DELAY.firstMs * 2 ** this.failedStarts, RESTART_DELAY.maxMs);
+    if (!wasReady) this.failedStarts++;
+    log.error(`worker ${pid} exited (${how}); starting a new one${delay > 0 ? ` in ${delay} msec` : ''}`);
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.stopping) return;
+      this.fork().catch((err: Error) => {
+        if (!this.stopping) log.error(`replacing worker failed: ${err.message}`);
+      });
+    }, delay);
+    this.restartTimers.add(timer);
+  }
+
+  /** Errors go to the callback, not to an 'error' event: a worker going away is handled on 'exit'. */
+  private send(worker: Worker, e: Envelope, onError?: () => void): void {
+    if (!worker.isConnected()) {
+      onError?.();
+      return;
+    }
+    worker.send(e, (err: Error | null) => {
+      if (err) onError?.();
+    });
+  }
+
+  /** Ask every ready worker; answers that do not come in time (or from a worker that died) are left out. */
   private ask(kind: Envelope['kind']): Promise<Envelope[]> {
     return Promise.all(
-      [...this.workers].map(
-        (w) =>
+      [...this.ready].map(
+        (worker) =>
           new Promise<Envelope | null>((resolve) => {
             const id = ++this.nextId;
             const timer = setTimeout(() => finish(null), ANSWER_TIMEOUT_MS);
@@ -97,8 +177,8 @@ export class WorkerSet {
               this.waiting.delete(id);
               resolve(e);
             };
-            this.waiting.set(id, finish);
-            w.send({ kind, id } satisfies Envelope);
+            this.waiting.set(id, { worker, finish });
+            this.send(worker, { kind, id }, () => finish(null));
           }),
       ),
     ).then((list) => list.filter((e): e is Envelope => e !== null));
@@ -106,28 +186,51 @@ export class WorkerSet {
 
   async snapshot(): Promise<StatsSnapshot> {
     const answers = await this.ask(WorkerMessage.snapshot);
-    return mergeSnapshots(answers.map((a) => a.snapshot as StatsSnapshot));
+    return mergeWorkerSnapshots(answers.map((a) => a.snapshot as StatsSnapshot));
+  }
+
+  /** CPU, memory and descriptors of the whole proxy: this process and every worker. */
+  async processInfo(): Promise<ProcessInfo | null> {
+    const answers = await this.ask(WorkerMessage.processInfo);
+    return mergeProcessInfo([collectProcessInfo(), ...answers.map((a) => a.processInfo as ProcessInfo)]);
   }
 
   async reload(): Promise<ReloadResult> {
+    const asked = this.ready.size;
     const answers = await this.ask(WorkerMessage.reload);
     const results = answers.map((a) => a.result as ReloadResult);
-    const ok = results.length === this.workers.size && results.every((r) => r.ok);
-    return { ok, message: results[0]?.message ?? 'no worker answered' };
+    const ok = results.length === asked && results.every((r) => r.ok);
+    return { ok, message: (results.find((r) => !r.ok) ?? results[0])?.message ?? 'no worker answered' };
   }
 
   broadcast(kind: Envelope['kind'], level?: number): void {
-    for (const w of this.workers) w.send({ kind, level } satisfies Envelope);
+    for (const w of this.workers) this.send(w, { kind, level });
   }
 
   async close(): Promise<void> {
     this.stopping = true;
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    this.restartTimers.clear();
     const exits = [...this.workers].map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
-    this.broadcast(WorkerMessage.shutdown);
+    for (const w of this.workers) {
+      // A ready worker closes its proxy. One still starting cannot read messages yet and serves no
+      // one; cutting its channel mid-start makes node print an EPIPE trace, so it is killed instead.
+      if (this.ready.has(w)) this.send(w, { kind: WorkerMessage.shutdown }, () => w.process.kill('SIGKILL'));
+      else w.process.kill('SIGKILL');
+    }
     await Promise.all(exits);
     await this.statsServer?.close();
     await this.metricsServer?.close();
   }
+}
+
+/** Worker side, when the configuration cannot be loaded: tell the primary, then exit 1. */
+export function reportWorkerStartFailure(message: string): Promise<never> {
+  return new Promise(() => {
+    const exit = (): void => process.exit(1);
+    if (process.send === undefined || !process.connected) exit();
+    else process.send({ kind: WorkerMessage.startFailed, message } satisfies Envelope, undefined, undefined, exit);
+  });
 }
 
 /** Worker side: run the pools, answer the primary, exit when told or when the primary is gone. */
@@ -137,19 +240,29 @@ export async function runWorker(config: Config, opts: ProxyOptions): Promise<voi
   try {
     proxy = await Proxy.start(config, { ...opts, listenStats: false });
   } catch (err) {
-    send({ kind: WorkerMessage.startFailed, message: (err as Error).message });
-    process.exit(1);
+    return reportWorkerStartFailure((err as Error).message);
   }
   // The primary coordinates shutdown; a Ctrl-C reaching the whole process group must not
   // kill workers before the primary has said so.
   // Log and level signals are handled by the primary and relayed (SIGTTIN/SIGTTOU would otherwise
   // stop the process, SIGHUP kill it).
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => undefined);
-  process.on('disconnect', () => void proxy.close().then(() => process.exit(0)));
+  let closing = false;
+  const shutdown = (): void => {
+    if (closing) return;
+    closing = true;
+    setTimeout(() => process.exit(1), WORKER_EXIT_GRACE_MS).unref();
+    void proxy.close().then(() => process.exit(0));
+  };
+  // Primary gone (node's cluster code also exits a worker whose channel closes unexpectedly).
+  process.on('disconnect', shutdown);
   process.on('message', (e: Envelope) => {
     switch (e.kind) {
       case WorkerMessage.snapshot:
         send({ kind: WorkerMessage.snapshot, id: e.id, snapshot: proxy.snapshot() });
+        break;
+      case WorkerMessage.processInfo:
+        send({ kind: WorkerMessage.processInfo, id: e.id, processInfo: collectProcessInfo() });
         break;
       case WorkerMessage.reload:
         void proxy.reload().then((result) => send({ kind: WorkerMessage.reloaded, id: e.id, result }));
@@ -161,7 +274,7 @@ export async function runWorker(config: Config, opts: ProxyOptions): Promise<voi
         log.level = e.level ?? log.level;
         break;
       case WorkerMessage.shutdown:
-        void proxy.close().then(() => process.exit(0));
+        shutdown();
         break;
     }
   });

@@ -3,8 +3,7 @@
 // Shared by stats-server.ts and metrics-server.ts so both fail the same way.
 
 import type { Server } from 'node:net';
-import { getSystemErrorMap } from 'node:util';
-import { ERRNO } from '../proxy/errno';
+import { strerror } from '../log/strerror';
 
 /** A start-up error of a stats listener; `code` is the system error code (e.g. 'EADDRINUSE'). */
 export class ListenError extends Error {
@@ -12,15 +11,6 @@ export class ListenError extends Error {
     super(message);
     this.name = 'ListenError';
   }
-}
-
-/** glibc wording where our errno table has it, otherwise libuv's text with a capital first letter. */
-function strerror(err: NodeJS.ErrnoException): string {
-  const code = err.code;
-  if (code !== undefined && code in ERRNO) return ERRNO[code as keyof typeof ERRNO].text;
-  const uv = typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno) : undefined;
-  const text = uv?.[1] ?? err.message;
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

@@ -281,7 +281,7 @@ test('SIGUSR1 and --reload make the running proxy reload and log the outcome', a
   try {
     r.p.child.kill('SIGUSR1');
     await waitLog(r, 'signal 10 (SIGUSR1) received, reloading configuration');
-    await waitFor('reload outcome', async () => (/\] reload( failed)?: /.test(read(r.log)) ? true : undefined));
+    await waitFor('reload outcome', async () => (/\] reload of .* (applied|rejected)/.test(read(r.log)) ? true : undefined));
     const sent = cli(['--reload', '-p', r.pidFile]);
     assert.equal(sent.status, 0, sent.stderr);
     assert.equal(sent.stderr, `twemproxy-ts: sent SIGUSR1 (reload) to pid ${r.p.pid}\n`);

@@ -1,0 +1,160 @@
+// `--workers 2` when things go wrong or change: a worker killed outright is replaced and the proxy
+// keeps serving; a replacement that cannot start (config file broken since) is retried with growing
+// pauses while the other worker serves; a port already taken fails the start cleanly; SIGUSR1
+// reloads the configuration in every worker.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { startRedis, type Backend } from '../../helpers/backends';
+import { freePort } from '../../helpers/ports';
+import { poolYaml, type PoolSpec } from '../../helpers/pool-yaml';
+import { makeTempDir, spawnTracked, waitFor } from '../../helpers/processes';
+import { connect, resp, type WireClient } from '../../helpers/wire';
+import { MAIN, childPids, redisClientPerWorker, startCliProxy, waitGone, waitLog, type CliProxy } from './workers-kit';
+
+const WORKERS = 2;
+
+async function withProxy(body: (proxy: CliProxy, redis: Backend, port: number) => Promise<void>): Promise<void> {
+  const redis = await startRedis();
+  let proxy: CliProxy | null = null;
+  try {
+    const { yaml, ports } = await poolYaml({ name: 'alpha', redis: true, servers: [redis] });
+    proxy = await startCliProxy(yaml, { workers: WORKERS, logFile: true });
+    await body(proxy, redis, ports.alpha);
+  } finally {
+    await proxy?.stop();
+    await redis.stop();
+  }
+}
+
+/** SET then GET on a fresh connection: the proxy serves, whichever worker gets the connection. */
+async function roundTrip(port: number, key: string): Promise<void> {
+  const c = await connect(port);
+  try {
+    c.send(Buffer.concat([resp('SET', key, `v-${key}`), resp('GET', key)]));
+    const replies = (await c.readReplies(2, 'redis')).map((r) => r.toString('latin1'));
+    assert.deepEqual(replies, ['+OK\r\n', `$${key.length + 2}\r\nv-${key}\r\n`]);
+  } finally {
+    await c.close();
+  }
+}
+
+/**
+ * Wait until the stats count `n` clients on pool alpha. Waiting, because a connection the test has
+ * just closed is only uncounted once its worker has seen the close.
+ */
+async function statsClients(proxy: CliProxy, n: number): Promise<void> {
+  let last = -1;
+  await waitFor(`stats counting ${n} clients`, async () => {
+    last = ((await proxy.stats()).alpha as Record<string, number>).client_connections;
+    return last === n ? true : undefined;
+  }).catch((err: Error) => assert.fail(`${err.message}; last count ${last}`));
+}
+
+test('a worker killed with SIGKILL is replaced; the proxy keeps serving and the stats count both workers again', async () => {
+  await withProxy(async (proxy, _redis, port) => {
+    const [victim, survivor] = proxy.workerPids();
+    const clients = await redisClientPerWorker(port, [victim, survivor]);
+    process.kill(victim, 'SIGKILL');
+    // The victim's client loses its connection; the survivor's is untouched.
+    await clients.get(victim)!.readUntilClose();
+    const kept = clients.get(survivor)!;
+    kept.send(resp('PING'));
+    assert.equal((await kept.readReply('redis')).toString('latin1'), '+PONG\r\n');
+    for (let i = 0; i < 6; i++) await roundTrip(port, `during-${i}`);
+
+    await waitLog(proxy, `worker ${victim} exited (SIGKILL); starting a new one`);
+    const fresh = await waitFor('the replacement worker', async () => {
+      const now = proxy.workerPids();
+      return now.length === WORKERS ? now.find((w) => w !== survivor) : undefined;
+    });
+    assert.notEqual(fresh, victim);
+    const again = await redisClientPerWorker(port, [fresh, survivor]);
+    for (const c of again.values()) {
+      c.send(Buffer.concat([resp('SET', 'after', '1'), resp('GET', 'after')]));
+      assert.deepEqual((await c.readReplies(2, 'redis')).map(String), ['+OK\r\n', '$1\r\n1\r\n']);
+    }
+    await statsClients(proxy, 3); // the survivor's two clients and the replacement's one
+    await Promise.all([kept, ...again.values()].map((c: WireClient) => c.close()));
+  });
+});
+
+test('a replacement that cannot start is retried with growing pauses while the other worker serves', async () => {
+  await withProxy(async (proxy, _redis, port) => {
+    const good = readFileSync(proxy.confFile, 'utf8');
+    writeFileSync(proxy.confFile, 'alpha: [\n'); // broken since start-up: workers forked now cannot load it
+    const [victim, survivor] = proxy.workerPids();
+    process.kill(victim, 'SIGKILL');
+    await waitLog(proxy, 'starting a new one in 100 msec');
+    await waitLog(proxy, 'starting a new one in 200 msec');
+    assert.ok(proxy.logLines().some((l) => l.startsWith('replacing worker failed: ') && l.includes('syntax is invalid')));
+    // Meanwhile the survivor serves every connection, and the stats still answer (from it alone).
+    const c = await connect(port);
+    c.send(resp('PING'));
+    assert.equal((await c.readReply('redis')).toString('latin1'), '+PONG\r\n');
+    await roundTrip(port, 'while-broken');
+    await statsClients(proxy, 1);
+    assert.deepEqual(childPids(proxy.pid).filter((w) => w === survivor), [survivor]);
+
+    writeFileSync(proxy.confFile, good);
+    const fresh = await waitFor('a replacement that starts', async () => {
+      const now = proxy.workerPids();
+      return now.length === WORKERS ? now.find((w) => w !== survivor) : undefined;
+    });
+    const both = await redisClientPerWorker(port, [fresh, survivor]);
+    await statsClients(proxy, 3);
+    await Promise.all([c, ...both.values()].map((x) => x.close()));
+  });
+});
+
+test('a listen port already taken fails the start with the bind error, exit 1, no worker left', async () => {
+  const taken: Server = createServer();
+  const port = await freePort();
+  await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+  try {
+    const dir = makeTempDir('workers-bind');
+    const conf = `${dir}/nutcracker.yml`;
+    const spec: PoolSpec = { name: 'alpha', redis: true, listen: `127.0.0.1:${port}`, servers: [{ port: 1 }] };
+    writeFileSync(conf, (await poolYaml(spec)).yaml);
+    const p = spawnTracked(process.execPath, [MAIN, '-c', conf, '-s', String(await freePort()), '-a', '127.0.0.1', '--workers', String(WORKERS)]);
+    const seen = new Set<number>();
+    const watch = setInterval(() => childPids(p.pid).forEach((w) => seen.add(w)), 5);
+    const exit = await p.exited;
+    clearInterval(watch);
+    assert.deepEqual(exit, { code: 1, signal: null }, p.output());
+    assert.ok(p.output().includes(`bind on pool 'alpha' to addr '127.0.0.1:${port}' failed`), p.output());
+    assert.doesNotMatch(p.output(), /EPIPE|uncaught|Error:/);
+    for (const w of seen) await waitGone(w);
+  } finally {
+    taken.close();
+  }
+});
+
+test('SIGUSR1 reloads the configuration in every worker: a pool added to the file is served by both', async () => {
+  await withProxy(async (proxy, redis) => {
+    const { yaml, ports } = await poolYaml(
+      { name: 'alpha', redis: true, servers: [redis], listen: `127.0.0.1:${proxyPort(proxy)}` },
+      { name: 'gamma', redis: true, servers: [redis] },
+    );
+    writeFileSync(proxy.confFile, yaml);
+    proxy.proc.child.kill('SIGUSR1');
+    await waitLog(proxy, 'applied', WORKERS);
+    const clients = await redisClientPerWorker(ports.gamma, proxy.workerPids());
+    for (const c of clients.values()) {
+      c.send(Buffer.concat([resp('SET', 'g', 'x'), resp('GET', 'g')]));
+      assert.deepEqual((await c.readReplies(2, 'redis')).map(String), ['+OK\r\n', '$1\r\nx\r\n']);
+      await c.close();
+    }
+    const gamma = (await proxy.stats()).gamma as Record<string, Record<string, number>> | undefined;
+    assert.ok(gamma !== undefined, 'the stats list the new pool');
+    assert.ok(gamma.s1.requests >= 2 * WORKERS, 'and count its requests from both workers');
+  });
+});
+
+/** The alpha pool's port, from the config file the proxy was started with. */
+function proxyPort(proxy: CliProxy): number {
+  const text = readFileSync(proxy.confFile, 'utf8');
+  return Number(/listen: 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+}
