@@ -21,12 +21,22 @@ import type { ServerPool } from './server-pool';
 export const CLIENT_LIMITS = {
   /** Stop reading once this many requests await their reply... */
   pauseAtPending: 4096,
+  /**
+   * ...or once their request bytes add up to this (held until answered: a server that stops reading
+   * would otherwise keep 4096 requests of any size per client, e.g. 256 MiB of 64 KiB SETs)...
+   */
+  pauseAtPendingBytes: 4 * 1024 * 1024,
   /** ...or once this many reply bytes wait in the socket for the client to read them. */
   pauseAtUnreadBytes: 4 * 1024 * 1024,
   /** Resume below these. */
   resumeBelowPending: 1024,
+  resumeBelowPendingBytes: 1024 * 1024,
   resumeBelowUnreadBytes: 1024 * 1024,
-  /** A client that lets this many reply bytes pile up unread is closed (with a log line). */
+  /**
+   * A client that lets this many reply bytes pile up unread is closed (with a log line). Counted:
+   * replies received for it and not yet written (waiting for earlier ones, or for the other
+   * fragments of a multi-key request) plus bytes written to its socket and not yet taken.
+   */
   maxUnreadBytes: 512 * 1024 * 1024,
 } as const;
 
@@ -37,6 +47,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   private readonly queue = new Fifo<Msg>();
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** Request bytes of the requests in `queue` (awaiting their reply). */
+  private pendingBytes = 0;
+  /** Server reply bytes received for requests still in `queue` (see onReplyHeld). */
+  private heldBytes = 0;
   private paused = false;
   /** No more requests are read: EOF, QUIT, a framing error, or a reply that closes. */
   private stopped = false;
@@ -71,7 +85,12 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     if (this.stopped) return;
     this.now = nowMs();
     this.codec.feed(chunk, this);
-    if (!this.paused && (this.queue.length >= CLIENT_LIMITS.pauseAtPending || this.socket.writableLength >= CLIENT_LIMITS.pauseAtUnreadBytes)) {
+    if (
+      !this.paused &&
+      (this.queue.length >= CLIENT_LIMITS.pauseAtPending ||
+        this.pendingBytes >= CLIENT_LIMITS.pauseAtPendingBytes ||
+        this.socket.writableLength >= CLIENT_LIMITS.pauseAtUnreadBytes)
+    ) {
       this.paused = true;
       this.socket.pause();
     }
@@ -82,6 +101,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     msg.owner = this;
     msg.startedAt = this.now;
     this.queue.push(msg);
+    this.pendingBytes += msg.bytes;
     switch (msg.action) {
       case MsgAction.forward:
       case MsgAction.split:
@@ -122,6 +142,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     const metrics = this.pool.proxy.metricsEnabled;
     for (let head = this.queue.peek(); head !== undefined && head.done; head = this.queue.peek()) {
       this.queue.shift();
+      this.pendingBytes -= head.bytes;
+      this.heldBytes -= heldBy(head);
       if (head.err !== null) {
         stats.forward_error++;
         head.reply = [this.pool.protocol.errorReply(head.err)];
@@ -146,6 +168,12 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     if (this.out.length > 0 || this.closing || (this.sawEof && this.queue.length === 0)) scheduleFlush(this);
   }
 
+  onReplyHeld(bytes: number): void {
+    if (this.closed) return;
+    this.heldBytes += bytes;
+    if (this.heldBytes + this.outBytes + this.socket.writableLength > CLIENT_LIMITS.maxUnreadBytes) this.overLimit();
+  }
+
   flush(): void {
     if (this.closed) return;
     if (this.out.length > 0) {
@@ -154,9 +182,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       this.out = [];
       this.outBytes = 0;
       writeParts(this.socket, out, bytes);
-      if (this.socket.writableLength > CLIENT_LIMITS.maxUnreadBytes) {
-        this.pool.proxy.log('warn', `pool '${this.pool.name}': client ${this.id} closed: ${this.socket.writableLength} reply bytes unread (limit ${CLIENT_LIMITS.maxUnreadBytes})`);
-        this.destroy();
+      if (this.heldBytes + this.socket.writableLength > CLIENT_LIMITS.maxUnreadBytes) {
+        this.overLimit();
         return;
       }
     }
@@ -169,7 +196,11 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
 
   private maybeResume(): void {
     if (!this.paused || this.stopped || this.closed) return;
-    if (this.queue.length < CLIENT_LIMITS.resumeBelowPending && this.socket.writableLength < CLIENT_LIMITS.resumeBelowUnreadBytes) {
+    if (
+      this.queue.length < CLIENT_LIMITS.resumeBelowPending &&
+      this.pendingBytes < CLIENT_LIMITS.resumeBelowPendingBytes &&
+      this.socket.writableLength < CLIENT_LIMITS.resumeBelowUnreadBytes
+    ) {
       this.paused = false;
       this.socket.resume();
     }
@@ -194,6 +225,12 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     if (this.queue.length === 0) scheduleFlush(this);
   }
 
+  private overLimit(): void {
+    const unread = this.heldBytes + this.outBytes + this.socket.writableLength;
+    this.pool.proxy.log('warn', `pool '${this.pool.name}': client ${this.id} closed: ${unread} reply bytes unread (limit ${CLIENT_LIMITS.maxUnreadBytes})`);
+    this.destroy();
+  }
+
   /** Close now, dropping unwritten replies. */
   destroy(): void {
     this.socket.destroy();
@@ -215,6 +252,15 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) m.owner = null;
     this.socket.destroy();
   }
+}
+
+/** What onReplyHeld counted for a request: its server reply, or its fragments' replies. */
+function heldBy(msg: Msg): number {
+  if (msg.action === MsgAction.forward) return msg.replyBytes; // 0 when it failed: nothing arrived
+  if (msg.action !== MsgAction.split || msg.fragments === null) return 0; // local replies are not held
+  let n = 0;
+  for (let i = 0; i < msg.fragments.length; i++) n += msg.fragments[i].replyBytes;
+  return n;
 }
 
 function fragmentFailed(msg: Msg): boolean {

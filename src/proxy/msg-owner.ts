@@ -9,6 +9,11 @@ import type { Msg } from './msg';
 /** Whoever waits for a request's reply (a client connection). */
 export interface MsgOwner {
   onMsgDone(msg: Msg): void;
+  /**
+   * A server reply of `bytes` arrived for one of its requests (or fragments) and is held until it
+   * can be written: counted against the owner's limit on unwritten reply bytes.
+   */
+  onReplyHeld(bytes: number): void;
 }
 
 /** Hand a finished request to its waiter. Fragments complete their parent when they are the last. */

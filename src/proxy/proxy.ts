@@ -184,21 +184,29 @@ export class Proxy implements ProxyContext, StatsSource {
     const removed = [...current.values(), ...replaced];
 
     // Bind new pools before touching anything; a pool on an address being freed binds after it is.
+    // Listeners count as connections (and servers are preconnected) only once the reload is certain.
     const opened = new Map<PoolConfig, ServerPool>();
+    const unbound: ServerPool[] = [];
     try {
       for (const pc of fresh) {
         const old = replaced.find((p) => p.config.listen.raw === pc.listen.raw);
-        if (old !== undefined) await old.stopListening();
+        if (old !== undefined) {
+          old.stopListening();
+          unbound.push(old);
+        }
         const pool = new ServerPool(this, pc);
         opened.set(pc, pool);
         await pool.listen();
-        pool.preconnect();
-        this.connectionOpened();
       }
     } catch (err) {
       for (const pool of opened.values()) await pool.close();
-      for (const pool of replaced) await pool.listen().catch(() => undefined);
+      // Only the pools whose listener was closed above bind again (listen() replaces the listener).
+      for (const pool of unbound) await pool.listen().catch((e: Error) => log.error(`reload rollback: ${e.message}`));
       return this.reloadDone(false, `reload of '${file}' rejected, nothing changed: ${(err as Error).message}`);
+    }
+    for (const pool of opened.values()) {
+      pool.preconnect();
+      this.connectionOpened();
     }
 
     const changes: string[] = [];

@@ -12,7 +12,7 @@ import { ERRNO, errnoOf, type ErrnoName } from './errno';
 import { Fifo } from './fifo';
 import { scheduleFlush, type Flushable } from './flusher';
 import { Msg } from './msg';
-import { completeMsg, failMsg } from './msg-owner';
+import { completeMsg, failMsg, type MsgOwner } from './msg-owner';
 import type { Server } from './server';
 
 /** Why a server connection closed: decides which stats counter moves (spec §4.3). */
@@ -138,9 +138,13 @@ export class ServerConn implements Flushable, ReplySink {
     if (msg.internal) return;
     if (msg.sentAt > 0) server.latency.observe((nowMs() - msg.sentAt) * 1000);
     // A reply whose client has gone is swallowed uncounted, as nutcracker's rsp_filter does.
-    if ((msg.parent ?? msg).owner !== null) {
+    const owner = (msg.parent ?? msg).owner as MsgOwner | null;
+    if (owner !== null) {
       stats.responses++;
       stats.response_bytes += bytes;
+      // Before completing: a reply may wait behind the client's earlier ones (e.g. a fragment whose
+      // siblings are slower), and those bytes count towards the client's limit too.
+      owner.onReplyHeld(bytes);
     }
     msg.reply = parts;
     msg.replyBytes = bytes;

@@ -233,16 +233,20 @@ export class ServerPool implements Ticker {
     this.probes.add(abandon);
   }
 
-  /** Close the listener only (its address is about to be reused); clients stay. */
-  async stopListening(): Promise<void> {
+  /**
+   * Close the listener only (its address is about to be reused); clients stay. Not waiting for
+   * net.Server's close callback is deliberate: it fires only once every accepted connection has
+   * closed, while the listening socket itself is released at once.
+   */
+  stopListening(): void {
     const listener = this.listener;
     this.listener = null;
-    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    listener?.close();
   }
 
   /** Stop accepting; let every client finish what it has in flight, then close it (reload). */
   async retire(): Promise<void> {
-    await this.stopListening();
+    this.stopListening();
     for (const c of this.clients) c.closeWhenIdle();
     while (this.clients.size > 0) await new Promise((r) => setTimeout(r, 20));
     await this.close();

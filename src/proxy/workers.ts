@@ -1,7 +1,9 @@
 // Several worker processes (`--workers N`): the primary forks N workers with node:cluster; each
 // runs every pool (cluster shares the listening sockets), and the primary alone serves the stats
 // and metrics ports, summing the workers' snapshots so they describe the whole proxy. Reload,
-// log reopen and level changes are relayed to every worker. A worker that dies is replaced.
+// log reopen and level changes are relayed to every worker. A worker that dies is replaced (at
+// once if it had been serving, after growing pauses if it dies while starting) and the primary
+// only talks to workers that said ready: a starting worker cannot read messages yet.
 //
 //   primary: stats/metrics listeners, signals, pid file ──IPC──▶ worker 1..N: pools, clients, servers
 

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { startRedis, type Backend } from '../../helpers/backends';
 import { freePort } from '../../helpers/ports';
@@ -16,12 +17,12 @@ import { MAIN, childPids, redisClientPerWorker, startCliProxy, waitGone, waitLog
 
 const WORKERS = 2;
 
-async function withProxy(body: (proxy: CliProxy, redis: Backend, port: number) => Promise<void>): Promise<void> {
+async function withProxy(body: (proxy: CliProxy, redis: Backend, port: number) => Promise<void>, metrics = false): Promise<void> {
   const redis = await startRedis();
   let proxy: CliProxy | null = null;
   try {
     const { yaml, ports } = await poolYaml({ name: 'alpha', redis: true, servers: [redis] });
-    proxy = await startCliProxy(yaml, { workers: WORKERS, logFile: true });
+    proxy = await startCliProxy(yaml, { workers: WORKERS, logFile: true, metrics });
     await body(proxy, redis, ports.alpha);
   } finally {
     await proxy?.stop();
@@ -150,8 +151,24 @@ test('SIGUSR1 reloads the configuration in every worker: a pool added to the fil
     const gamma = (await proxy.stats()).gamma as Record<string, Record<string, number>> | undefined;
     assert.ok(gamma !== undefined, 'the stats list the new pool');
     assert.ok(gamma.s1.requests >= 2 * WORKERS, 'and count its requests from both workers');
-  });
+    // Every worker applied the reload, but the proxy reloaded once.
+    const metrics = await httpGet(proxy.metricsPort, '/metrics');
+    assert.match(metrics, /^twemproxy_config_reloads_total 1$/m);
+    assert.match(metrics, /^twemproxy_config_last_reload_successful 1$/m);
+    assert.match(metrics, /^process_cpu_seconds_total \S+$/m);
+  }, true);
 });
+
+function httpGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${path}: ${res.statusCode} ${body}`))));
+    }).on('error', reject);
+  });
+}
 
 /** The alpha pool's port, from the config file the proxy was started with. */
 function proxyPort(proxy: CliProxy): number {

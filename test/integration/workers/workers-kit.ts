@@ -24,6 +24,8 @@ export interface CliProxyOptions {
   verbose?: number;
   /** Run with -d; start() then returns once the foreground process has exited. */
   daemonize?: boolean;
+  /** Serve Prometheus metrics (--metrics-port) on a free port. */
+  metrics?: boolean;
 }
 
 export interface CliProxy {
@@ -36,6 +38,8 @@ export interface CliProxy {
   readonly logFile: string;
   readonly pidFile: string;
   readonly statsPort: number;
+  /** --metrics-port, or 0 without `metrics`. */
+  readonly metricsPort: number;
   /** The primary's live child processes (its workers), by pid, ascending. */
   workerPids(): number[];
   /** GET the stats JSON from the primary's stats port. */
@@ -194,7 +198,12 @@ export async function startCliProxy(yaml: string, opts: CliProxyOptions): Promis
   if (opts.logFile) args.push('-o', logFile);
   if (opts.verbose !== undefined) args.push('-v', String(opts.verbose));
   if (opts.daemonize) args.push('-d');
-  const proc = spawnTracked(process.execPath, args, { cwd: dir });
+  const metricsPort = opts.metrics ? await freePort() : 0;
+  if (opts.metrics) args.push('--metrics-port', String(metricsPort));
+  // Cluster's default (round-robin hand-out by the primary) is what the tests expect.
+  const env = { ...process.env };
+  delete env.NODE_CLUSTER_SCHED_POLICY;
+  const proc = spawnTracked(process.execPath, args, { cwd: dir, env });
   let pid = proc.pid;
   if (opts.daemonize) {
     const exit = await proc.exited;
@@ -215,6 +224,7 @@ export async function startCliProxy(yaml: string, opts: CliProxyOptions): Promis
     logFile,
     pidFile,
     statsPort,
+    metricsPort,
     workerPids: () => childPids(pid),
     stats: async () => JSON.parse((await readAll(statsPort)).toString('utf8')) as StatsJson,
     logLines: (file = logFile) =>
