@@ -58,8 +58,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   private closing = false;
   private closed = false;
   private sawEof = false;
-  /** Closed because of broken framing: counted as client_err, not client_eof. */
-  private framingError = false;
+  /** Closed because of an error (broken framing, a failed multi-get): counted as client_err, not client_eof. */
+  private closedOnError = false;
   private now = 0;
 
   constructor(readonly pool: ServerPool, private readonly socket: net.Socket) {
@@ -130,7 +130,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     msg.closeAfter = true;
     msg.done = true;
     if (reply !== null) msg.setReply(reply);
-    this.framingError = true;
+    this.closedOnError = true;
     this.queue.push(msg);
     this.onMsgDone(msg);
   }
@@ -159,7 +159,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       if (metrics && head.action !== MsgAction.local) this.pool.latency.observe((nowMs() - head.startedAt) * 1000);
       if (head.closeAfter) {
         // Closing after a failed MGET / multi-get is client_err in nutcracker (owner->err = 1), like framing.
-        if (head.err !== null) this.framingError = true;
+        if (head.err !== null) this.closedOnError = true;
         this.closing = true;
         this.stop();
         break;
@@ -245,7 +245,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     pool.clients.delete(this);
     pool.stats.client_connections--;
     // A framing error is client_err even when the client then closes its side first (nutcracker: conn->err).
-    if (!this.framingError && (eof || this.closing)) pool.stats.client_eof++;
+    if (!this.closedOnError && (eof || this.closing)) pool.stats.client_eof++;
     else pool.stats.client_err++;
     pool.proxy.connectionClosed();
     // Requests still in flight complete on their servers; their replies are swallowed.

@@ -50,6 +50,10 @@ export class Proxy implements ProxyContext, StatsSource {
   private clientIds = 0;
   /** Reload outcomes, exported as Prometheus gauges (the stats JSON keeps nutcracker's shape). */
   private readonly reloads = { total: 0, failed: 0, lastOk: true, loadedAt: Date.now() };
+  /** The reload in progress (resolved when none): reloads run one after another. */
+  private reloadQueue: Promise<void> = Promise.resolve();
+  /** Pools removed by a reload, closing once their clients have their replies. */
+  private readonly retiring = new Set<ServerPool>();
   private statsServer: StatsServer | null = null;
   private metricsServer: MetricsServer | null = null;
 
@@ -149,7 +153,9 @@ export class Proxy implements ProxyContext, StatsSource {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.pools.map((p) => p.close()));
+    // Pools removed by a reload that still wait for their clients are closed with the rest.
+    await Promise.all([...this.pools, ...this.retiring].map((p) => p.close()));
+    this.retiring.clear();
     this.pools.length = 0;
     await this.statsServer?.close();
     await this.metricsServer?.close();
@@ -163,7 +169,17 @@ export class Proxy implements ProxyContext, StatsSource {
    * reconfigured in place; new pools are bound first (a failed bind rejects the whole reload);
    * removed pools stop accepting and close their clients once their requests are answered.
    */
-  async reload(): Promise<ReloadResult> {
+  reload(): Promise<ReloadResult> {
+    // One at a time: a reload awaits binds, and a second one must see the first one's result.
+    const run = this.reloadQueue.then(() => this.reloadNow());
+    this.reloadQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
     const file = this.options.confFile;
     const { config, problems } = checkConfig(file);
     if (config === null) return this.reloadDone(false, `reload of '${file}' rejected, nothing changed: ${problems.map((p) => p.message).join('; ')}`);
@@ -218,7 +234,8 @@ export class Proxy implements ProxyContext, StatsSource {
     for (const pool of removed) {
       changes.push(`pool '${pool.name}' removed`);
       this.connectionClosed();
-      void pool.retire();
+      this.retiring.add(pool);
+      void pool.retire().finally(() => this.retiring.delete(pool));
     }
     this.pools.length = 0;
     for (const pc of config.pools) this.pools.push(kept.get(pc) ?? (opened.get(pc) as ServerPool));

@@ -57,32 +57,45 @@ export class ServerPool implements Ticker {
 
   /**
    * Apply a new configuration of this pool in place (reload): same listener and clients; servers
-   * whose name and address are unchanged keep their connections, stats and health; the rest start
-   * fresh. The next request routes with the new servers and placement; requests in flight finish on
-   * the old ones. Returns a short description of what changed.
+   * whose name and address are unchanged keep their connections, stats and health (connections are
+   * renewed, stats and health kept, when redis_auth/redis_db change); the rest start fresh. The
+   * next request routes with the new servers and placement; requests in flight finish on the old
+   * ones. Returns a short description of what changed.
    */
   reconfigure(next: PoolConfig): string {
     const unchanged = sameConfig(this.config, next);
+    // Connections set up with the old AUTH / SELECT cannot serve the new settings: the servers go on
+    // (stats, health) but with new connections, while the old ones finish what they have in flight.
+    const renew = !sameBytes(this.protocol.connectRequests(this.config), this.protocol.connectRequests(next));
     const old = new Map(this.servers.map((s) => [serverKey(s.config), s]));
+    const renewed: Server[] = [];
+    const added: string[] = [];
     const servers = next.servers.map((sc) => {
       const kept = old.get(serverKey(sc));
       old.delete(serverKey(sc));
-      if (kept === undefined) return new Server(this, sc);
+      if (kept === undefined) {
+        added.push(sc.name);
+        return new Server(this, sc);
+      }
+      if (renew) {
+        renewed.push(kept);
+        return successor(this, kept, sc);
+      }
       kept.config = sc;
       return kept;
     });
-    const added = servers.filter((s) => !this.servers.includes(s)).map((s) => s.config.name);
     const removed = [...old.values()];
     this.config = next;
     this.servers = servers;
     this.placement = newPlacement(next);
     this.rebuildPlacement();
-    this.retiring.push(...removed);
+    this.retiring.push(...removed, ...renewed);
     this.retireIdle();
     this.updateTicker();
     const parts: string[] = [];
     if (added.length) parts.push(`added ${added.join(', ')}`);
     if (removed.length) parts.push(`removed ${removed.map((s) => s.config.name).join(', ')}`);
+    if (renew) parts.push('server connections renewed for the new redis_auth/redis_db');
     if (parts.length === 0) parts.push(unchanged ? 'unchanged' : 'settings updated');
     return parts.join('; ');
   }
@@ -183,6 +196,8 @@ export class ServerPool implements Ticker {
 
   /** A server connection closed on a failure: count it, eject when over the limit (spec §8.4). */
   onServerFailure(server: Server): void {
+    // A server dropped by a reload is no longer in the ring: its failures eject nothing.
+    if (!this.servers.includes(server)) return;
     server.failures++;
     const cfg = this.config;
     if (!cfg.autoEjectHosts || server.ejected) return;
@@ -270,6 +285,28 @@ export class ServerPool implements Ticker {
     this.retiring = [];
     if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
   }
+}
+
+/**
+ * The Server that replaces `old` when its connections must be renewed: a new object (so it opens its
+ * own connections) that shares `old`'s stats and latency objects and takes over its health. Sharing
+ * the stats keeps the gauges exact while the old connections drain (they decrement the same
+ * counters the new ones increment) and lets the counters carry on across the reload.
+ */
+function successor(pool: ServerPool, old: Server, config: ServerConfig): Server {
+  const s = new Server(pool, config);
+  // `stats` and `latency` are readonly to everyone else; this hand-over is the one exception.
+  const shared = s as unknown as { stats: Server['stats']; latency: Server['latency'] };
+  shared.stats = old.stats;
+  shared.latency = old.latency;
+  s.failures = old.failures;
+  s.ejected = old.ejected;
+  s.retryAt = old.retryAt;
+  return s;
+}
+
+function sameBytes(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.equals(b[i]));
 }
 
 function newPlacement(config: PoolConfig): Placement {

@@ -97,7 +97,6 @@ test('a client that sends but never reads is paused: the proxy stops reading it,
   const forwarded = fake.requests.length;
   assert.ok(forwarded < sent / 2, `the proxy stopped forwarding: ${forwarded} of ${sent} requests forwarded`);
   const { hwmKb } = proxy.memory();
-  console.log(`sent ${sent} forwarded ${forwarded} idle ${idle} hwm ${hwmKb}`);
   assert.ok(hwmKb - idle < 96 * 1024, `proxy peak RSS grew by ${Math.round((hwmKb - idle) / 1024)} MiB (idle ${Math.round(idle / 1024)} MiB)`);
 
   await readReplies(sock, sent, (reply, i) => {
@@ -122,7 +121,6 @@ test('a server that stops reading holds only a bounded amount of queued requests
   const { sent, stalled } = await writeUntilStalled(sock, (i) => resp('SET', `big:${i % 100}`, value), 16, 20_000);
   assert.ok(stalled, `the proxy kept reading: ${sent} requests sent without a stall`);
   const { hwmKb } = proxy.memory();
-  console.log(`sent ${sent} idle ${idle} hwm ${hwmKb}`);
   assert.ok(hwmKb - idle < 96 * 1024, `proxy peak RSS grew by ${Math.round((hwmKb - idle) / 1024)} MiB for ${sent} requests of 64 KiB`);
   redis.kill('SIGCONT');
   await readReplies(sock, sent, (reply, i) => assert.equal(reply.toString('latin1'), '+OK\r\n', `reply ${i}`));
@@ -162,7 +160,6 @@ test('a client that stops reading during large MGETs is closed at the unread-byt
   }
   await waitFor('the log line', async () => (/reply bytes unread/.test(proxy.log()) ? true : undefined));
   const { hwmKb } = proxy.memory();
-  console.log(`idle ${idle} hwm ${hwmKb} rounds ${rounds}`);
   const limitKb = CLIENT_LIMITS.maxUnreadBytes / 1024;
   assert.ok(hwmKb - idle < limitKb + 256 * 1024, `proxy peak RSS grew by ${Math.round((hwmKb - idle) / 1024)} MiB; the limit is ${limitKb / 1024} MiB`);
   assert.ok(proxy.isRunning());

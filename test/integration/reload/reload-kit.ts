@@ -3,7 +3,8 @@
 // backend each key lands on through a proxy, so our proxy after a reload can be compared with
 // Debian's nutcracker started fresh with the same file.
 
-import { type Backend } from '../../helpers/backends';
+import { startNutcracker, type Backend } from '../../helpers/backends';
+import { freePort } from '../../helpers/ports';
 import { poolYaml, type PoolSpec } from '../../helpers/proxy';
 import { waitFor } from '../../helpers/processes';
 import { connect, resp, type WireClient } from '../../helpers/wire';
@@ -117,18 +118,19 @@ export async function exchange(port: number, requests: readonly Buffer[]): Promi
   }
 }
 
+/** SET every key (value "placed") on one connection; throws unless every reply is +OK. */
+export async function setKeys(c: WireClient, keys: readonly string[]): Promise<void> {
+  c.send(Buffer.concat(keys.map((k) => resp('SET', k, 'placed'))));
+  const replies = (await c.readReplies(keys.length, 'redis', REPLY_TIMEOUT_MS)).map((r) => r.toString('latin1'));
+  const bad = replies.filter((r) => r !== ok);
+  if (bad.length > 0) throw new Error(`placement probe: ${bad.length} SETs failed, e.g. ${JSON.stringify(bad[0])}`);
+}
+
 /**
- * Where each key lands through the proxy on `port`: SET every key through it, then ask each backend
- * directly which keys it holds, then delete them there. Returns the backend index per key (-1: on
- * none, or on several). Keys must not be written by anything else meanwhile.
+ * Which backend holds each key, asked directly; the keys are deleted there afterwards. Returns the
+ * backend index per key (-1: on none, or on several).
  */
-export async function placementThrough(port: number, keys: readonly string[], backends: readonly Backend[]): Promise<number[]> {
-  const sets = await exchange(
-    port,
-    keys.map((k) => resp('SET', k, 'placed')),
-  );
-  const bad = sets.filter((r) => r !== ok);
-  if (bad.length > 0) throw new Error(`placement probe: ${bad.length} SETs through :${port} failed, e.g. ${JSON.stringify(bad[0])}`);
+export async function locateKeys(keys: readonly string[], backends: readonly Backend[]): Promise<number[]> {
   const where = new Array<number>(keys.length).fill(-1);
   for (let b = 0; b < backends.length; b++) {
     const found = await exchange(
@@ -141,6 +143,35 @@ export async function placementThrough(port: number, keys: readonly string[], ba
     await exchange(backends[b].port, [resp('DEL', ...keys)]);
   }
   return where.map((w) => (w < 0 ? -1 : w));
+}
+
+/** Where each key lands when written through the proxy on `port`. Nothing else may write the keys. */
+export async function placementThrough(port: number, keys: readonly string[], backends: readonly Backend[]): Promise<number[]> {
+  const c = await connect(port);
+  try {
+    await setKeys(c, keys);
+  } finally {
+    await c.close();
+  }
+  return locateKeys(keys, backends);
+}
+
+/** Where each key lands through pool `pool` of a Debian nutcracker started fresh with `pools`. */
+export async function nutcrackerPlacement(pools: readonly PoolSpec[], pool: string, keys: readonly string[], backends: readonly Backend[]): Promise<number[]> {
+  const ports: Record<string, number> = {};
+  for (const p of pools) {
+    let port = await freePort();
+    while (Object.values(ports).includes(port)) port = await freePort();
+    ports[p.name] = port;
+  }
+  const nutcracker = await startNutcracker(await yamlWithListens(pools, ports));
+  try {
+    const where = await placementThrough(ports[pool], keys, backends);
+    if (where.includes(-1)) throw new Error(`nutcracker left probe keys unplaced: ${nutcracker.log()}`);
+    return where;
+  } finally {
+    await nutcracker.stop();
+  }
 }
 
 /** `n` distinct placement-probe keys, some with a `{tag}` so hash_tag pools are exercised too. */

@@ -11,7 +11,7 @@ import { freePort } from '../../helpers/ports';
 import { accepts, waitFor } from '../../helpers/processes';
 import { startProxy, type PoolSpec, type RunningProxy } from '../../helpers/proxy';
 import { fetchStatsText, statsShape, tokenizeStats } from '../stats/stats-doc';
-import { exchange, placementThrough, probeKeys, startLoad, waitRedisClients, yamlWithListens, type Load } from './reload-kit';
+import { exchange, nutcrackerPlacement, placementThrough, probeKeys, startLoad, waitRedisClients, yamlWithListens, type Load } from './reload-kit';
 import { resp } from '../../helpers/wire';
 
 const T = { timeout: 30_000, skip: hasNutcracker() ? false : 'Debian nutcracker not found on PATH' };
@@ -42,19 +42,12 @@ async function reloadTo(next: PoolSpec[]): Promise<string> {
 }
 
 /** Placement of `pool` through our proxy and through a fresh nutcracker with the current file. */
-async function comparePlacement(name: PoolName, tag: string): Promise<{ ours: number[]; theirs: number[] }> {
+async function comparePlacement(name: PoolName, tag: string): Promise<number[]> {
   const keys = probeKeys(tag);
   const ours = await placementThrough(ports[name], keys, backends);
-  const theirPorts = Object.fromEntries(await Promise.all(pools.map(async (p) => [p.name, await freePort()] as const)));
-  const nutcracker = await startNutcracker(await yamlWithListens(pools, theirPorts));
-  try {
-    const theirs = await placementThrough(theirPorts[name], keys, backends);
-    assert.ok(!theirs.includes(-1), 'nutcracker placed every probe key on exactly one backend');
-    assert.deepEqual(ours, theirs, `${name}: keys land where nutcracker started fresh with the new file puts them`);
-    return { ours, theirs };
-  } finally {
-    await nutcracker.stop();
-  }
+  const theirs = await nutcrackerPlacement(pools, name, keys, backends);
+  assert.deepEqual(ours, theirs, `${name}: keys land where nutcracker started fresh with the new file puts them`);
+  return ours;
 }
 
 /** Load clients of the pools that stay must have lost nothing so far. */
@@ -107,7 +100,7 @@ test('adding a server keeps every client connected and places keys as a fresh nu
   await progress('alpha', 'beta');
   assertNoLoss('alpha', 'beta');
 
-  const { ours } = await comparePlacement('alpha', 'add');
+  const ours = await comparePlacement('alpha', 'add');
   assert.deepEqual([...new Set(ours)].sort(), [0, 1, 2], 'the new server takes keys');
   const alpha = poolStats('alpha');
   assert.equal(alpha.stats.client_connections, 4, 'the same four clients, none reconnected');
@@ -123,7 +116,7 @@ test('removing a server closes its connections once idle, with no request failin
   await progress('alpha');
   assertNoLoss('alpha', 'beta');
 
-  const { ours } = await comparePlacement('alpha', 'remove');
+  const ours = await comparePlacement('alpha', 'remove');
   assert.deepEqual([...new Set(ours)].sort(), [0, 2], 'no key goes to the removed server');
   assert.deepEqual(poolStats('alpha').servers.map((s) => s.name), ['s1', 's3']);
 });
@@ -134,7 +127,7 @@ test('changing the hash moves keys to where a fresh nutcracker puts them, for th
   await progress('alpha', 'beta');
   assertNoLoss('alpha', 'beta');
 
-  const { ours } = await comparePlacement('alpha', 'hash');
+  const ours = await comparePlacement('alpha', 'hash');
   assert.notDeepEqual(ours, before, 'the new hash places some keys elsewhere');
   assert.equal(poolStats('alpha').stats.client_connections, 4);
 });
@@ -146,7 +139,7 @@ test('adding a pool starts its listener; the stats document has the shape nutcra
   await progress('alpha', 'beta', 'gamma');
   assertNoLoss('alpha', 'beta', 'gamma');
 
-  const { ours } = await comparePlacement('gamma', 'pool');
+  const ours = await comparePlacement('gamma', 'pool');
   assert.deepEqual([...new Set(ours)].sort(), [1, 3]);
 
   const theirPorts = Object.fromEntries(await Promise.all(pools.map(async (p) => [p.name, await freePort()] as const)));
