@@ -8,11 +8,12 @@
 import cluster from 'node:cluster';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { checkConfig } from '../config/load';
+import * as path from 'node:path';
+import { checkConfig, checkConfigText } from '../config/load';
 import type { Config } from '../config/types';
 import { log } from '../log/logger';
-import { Proxy, type ProxyOptions } from '../proxy/proxy';
-import { reportWorkerStartFailure, runWorker, startRunningProxy, type RunningProxy } from '../proxy/workers';
+import type { ProxyOptions } from '../proxy/proxy';
+import { reportWorkerStartFailure, runWorker, startRunningProxy, WORKER_CONFIG_ENV, type RunningProxy } from '../proxy/workers';
 import { reportFailure, reportReady, spawnDaemon, takeDaemonMarker } from './daemonize';
 import { describeStats } from './describe-stats';
 import { parseArgs, usageText, versionText, type CliOptions } from './options';
@@ -122,7 +123,13 @@ export async function main(argv: readonly string[]): Promise<number | null> {
  */
 async function runAsWorker(o: CliOptions): Promise<number | null> {
   const problems: string[] = [];
-  const config = await loadOrReport(o.confFile, (line) => problems.push(line));
+  // The primary hands over the configuration it runs (see WORKER_CONFIG_ENV); the file may have
+  // changed on disk since, without a reload.
+  const text = process.env[WORKER_CONFIG_ENV];
+  const config = text
+    ? checkConfigText(Buffer.from(text, 'base64'), o.confFile, path.resolve(o.confFile)).config
+    : await loadOrReport(o.confFile, (line) => problems.push(line));
+  if (config === null) problems.push(`configuration handed over by the primary is invalid`);
   if (config === null) return reportWorkerStartFailure(problems.join('; '));
   await runWorker(config, proxyOptions(o));
   return null;

@@ -50,7 +50,7 @@ export function checkConfigText(text: string | Buffer, file = '<text>', absolute
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   if (problems.length > 0) return { config: null, problems };
   const pools = drafts.map((d) => d.pool as PoolConfig).sort((a, b) => compareNames(a.name, b.name));
-  return { config: { file: absolute, pools }, problems };
+  return { config: { file: absolute, text: bytes, pools }, problems };
 }
 
 /** A pool being built, with the lines problems found later should point at. */

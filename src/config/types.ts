@@ -58,6 +58,8 @@ export interface PoolConfig {
 export interface Config {
   /** Absolute path of the file this came from. */
   file: string;
+  /** The file's bytes as validated (worker processes are handed exactly this). */
+  text: Buffer;
   /** Sorted by pool name (length first, then bytes). */
   pools: PoolConfig[];
 }

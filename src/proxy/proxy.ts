@@ -3,7 +3,8 @@
 // tests call it in-process.
 
 import * as os from 'node:os';
-import { checkConfig } from '../config/load';
+import * as path from 'node:path';
+import { checkConfig, checkConfigText } from '../config/load';
 import type { Config, PoolConfig } from '../config/types';
 import { VERSION } from '../cli/version';
 import { log } from '../log/logger';
@@ -168,10 +169,11 @@ export class Proxy implements ProxyContext, StatsSource {
    * Pools keep their listener and clients when their `listen` (and protocol) is unchanged and are
    * reconfigured in place; new pools are bound first (a failed bind rejects the whole reload);
    * removed pools stop accepting and close their clients once their requests are answered.
+   * `text` (from the primary, with --workers) is used instead of reading the file.
    */
-  reload(): Promise<ReloadResult> {
+  reload(text?: Buffer): Promise<ReloadResult> {
     // One at a time: a reload awaits binds, and a second one must see the first one's result.
-    const run = this.reloadQueue.then(() => this.reloadNow());
+    const run = this.reloadQueue.then(() => this.reloadNow(text));
     this.reloadQueue = run.then(
       () => undefined,
       () => undefined,
@@ -179,9 +181,9 @@ export class Proxy implements ProxyContext, StatsSource {
     return run;
   }
 
-  private async reloadNow(): Promise<ReloadResult> {
+  private async reloadNow(text: Buffer | undefined): Promise<ReloadResult> {
     const file = this.options.confFile;
-    const { config, problems } = checkConfig(file);
+    const { config, problems } = text === undefined ? checkConfig(file) : checkConfigText(text, file, path.resolve(file));
     if (config === null) return this.reloadDone(false, `reload of '${file}' rejected, nothing changed: ${problems.map((p) => p.message).join('; ')}`);
 
     const current = new Map(this.pools.map((p) => [p.config.listen.raw, p]));

@@ -8,8 +8,10 @@
 //   primary: stats/metrics listeners, signals, pid file ──IPC──▶ worker 1..N: pools, clients, servers
 
 import cluster, { type Worker } from 'node:cluster';
+import * as fs from 'node:fs';
 import type { Config } from '../config/types';
 import { log } from '../log/logger';
+import { strerror } from '../log/strerror';
 import { MetricsServer } from '../stats/metrics-server';
 import { collectProcessInfo, mergeProcessInfo, type ProcessInfo } from '../stats/process-info';
 import { mergeSnapshots, type StatsSnapshot } from '../stats/snapshot';
@@ -35,9 +37,14 @@ interface Envelope {
   snapshot?: StatsSnapshot;
   processInfo?: ProcessInfo;
   result?: ReloadResult;
+  /** reload: the configuration text (base64) every worker applies. */
+  config?: string;
   message?: string;
   level?: number;
 }
+
+/** Environment variable carrying the configuration text (base64) to a new worker. */
+export const WORKER_CONFIG_ENV = 'TWEMPROXY_TS_WORKER_CONFIG';
 
 /** How long the primary waits for a worker's answer (snapshot, reload) before leaving it out. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -78,6 +85,8 @@ interface Pending {
 export class WorkerSet {
   /** Every forked worker still alive. */
   private readonly workers = new Set<Worker>();
+  /** The configuration text (base64) the workers run: given to every new worker. */
+  private configText = '';
   /** Workers that said ready: only these are asked (a starting worker has no message handler yet). */
   private readonly ready = new Set<Worker>();
   private readonly waiting = new Map<number, Pending>();
@@ -92,8 +101,9 @@ export class WorkerSet {
   private constructor(private readonly opts: ProxyOptions) {}
 
   /** Fork the workers and wait until every one listens; then open the stats and metrics ports. */
-  static async start(opts: ProxyOptions): Promise<WorkerSet> {
+  static async start(config: Config, opts: ProxyOptions): Promise<WorkerSet> {
     const set = new WorkerSet(opts);
+    set.configText = config.text.toString('base64');
     try {
       await Promise.all(Array.from({ length: opts.workers }, () => set.fork()));
       set.statsServer = await StatsServer.start(opts.statsAddr, opts.statsPort, () => set.snapshot());
@@ -114,7 +124,8 @@ export class WorkerSet {
   }
 
   private fork(): Promise<void> {
-    const worker = cluster.fork();
+    // A worker starts from the configuration the others run, not from whatever is on disk now.
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: this.configText });
     const pid = worker.process.pid ?? 0;
     this.workers.add(worker);
     // A send to a worker whose channel has just closed fails with EPIPE; its 'exit' follows and is
@@ -167,7 +178,7 @@ export class WorkerSet {
   }
 
   /** Ask every ready worker; answers that do not come in time (or from a worker that died) are left out. */
-  private ask(kind: Envelope['kind']): Promise<Envelope[]> {
+  private ask(kind: Envelope['kind'], config?: string): Promise<Envelope[]> {
     return Promise.all(
       [...this.ready].map(
         (worker) =>
@@ -180,7 +191,7 @@ export class WorkerSet {
               resolve(e);
             };
             this.waiting.set(id, { worker, finish });
-            this.send(worker, { kind, id }, () => finish(null));
+            this.send(worker, { kind, id, config }, () => finish(null));
           }),
       ),
     ).then((list) => list.filter((e): e is Envelope => e !== null));
@@ -197,11 +208,22 @@ export class WorkerSet {
     return mergeProcessInfo([collectProcessInfo(), ...answers.map((a) => a.processInfo as ProcessInfo)]);
   }
 
+  /**
+   * The primary reads the file once and hands the same text to every worker, so workers cannot end
+   * up on different versions of a file being edited; the text becomes what replacement workers get.
+   */
   async reload(): Promise<ReloadResult> {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.opts.confFile).toString('base64');
+    } catch (err) {
+      return { ok: false, message: `reload of '${this.opts.confFile}' rejected, nothing changed: ${strerror(err)}` };
+    }
     const asked = this.ready.size;
-    const answers = await this.ask(WorkerMessage.reload);
+    const answers = await this.ask(WorkerMessage.reload, text);
     const results = answers.map((a) => a.result as ReloadResult);
     const ok = results.length === asked && results.every((r) => r.ok);
+    if (ok) this.configText = text;
     return { ok, message: (results.find((r) => !r.ok) ?? results[0])?.message ?? 'no worker answered' };
   }
 
@@ -267,7 +289,7 @@ export async function runWorker(config: Config, opts: ProxyOptions): Promise<voi
         send({ kind: WorkerMessage.processInfo, id: e.id, processInfo: collectProcessInfo() });
         break;
       case WorkerMessage.reload:
-        void proxy.reload().then((result) => send({ kind: WorkerMessage.reloaded, id: e.id, result }));
+        void proxy.reload(e.config === undefined ? undefined : Buffer.from(e.config, 'base64')).then((result) => send({ kind: WorkerMessage.reloaded, id: e.id, result }));
         break;
       case WorkerMessage.logReopen:
         log.reopen();
@@ -296,7 +318,7 @@ export async function startRunningProxy(config: Config, opts: ProxyOptions): Pro
     const proxy = await Proxy.start(config, opts);
     return { close: () => proxy.close(), reload: () => proxy.reload(), logChanged: () => undefined };
   }
-  const set = await WorkerSet.start(opts);
+  const set = await WorkerSet.start(config, opts);
   return {
     close: () => set.close(),
     reload: () => set.reload(),

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { findBinary } from '../helpers/processes';
 import { resp } from '../helpers/wire';
 import { describeResult, runTool } from '../integration/redis/run-tool';
-import { startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
 
 const CLI = findBinary('redis-cli');
 const T = { timeout: 30_000, skip: CLI === null ? 'redis-cli not found on PATH' : false };
@@ -18,7 +18,7 @@ let authed: ShardedRedis;
 
 before(async () => {
   if (CLI === null) return;
-  [shard, authed] = await Promise.all([
+  [shard, authed] = await startAll([
     startShardedRedis({ servers: 3, directives: { hash: 'md5' } }),
     startShardedRedis({ servers: 2, directives: { redis_auth: PASSWORD }, backend: { password: PASSWORD } }),
   ]);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
-import { startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
 
 const T = { timeout: 30_000 };
 const PASSWORD = 'nr-pass';
@@ -15,7 +15,7 @@ let shard: ShardedRedis;
 let authed: ShardedRedis;
 
 before(async () => {
-  [shard, authed] = await Promise.all([
+  [shard, authed] = await startAll([
     startShardedRedis({ servers: 3, directives: { hash: 'md5', hash_tag: '{}' } }),
     startShardedRedis({ servers: 2, directives: { redis_auth: PASSWORD }, backend: { password: PASSWORD } }),
   ]);

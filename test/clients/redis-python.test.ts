@@ -6,20 +6,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { findBinary } from '../helpers/processes';
 import { describeResult, runTool } from '../integration/redis/run-tool';
-import { startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
 
-const PYTHON = '/usr/bin/python3';
-const HAS_REDIS_PY = spawnSync(PYTHON, ['-c', 'import redis'], { stdio: 'ignore' }).status === 0;
-const T = { timeout: 30_000, skip: HAS_REDIS_PY ? false : `${PYTHON} with the redis module not found (apt-get install python3-redis)` };
+/** Debian's interpreter first (where python3-redis installs), then whatever python3 is on PATH. */
+const PYTHON = ['/usr/bin/python3', findBinary('python3')].find(
+  (p): p is string => p !== null && spawnSync(p, ['-c', 'import redis'], { stdio: 'ignore' }).status === 0,
+);
+const T = { timeout: 30_000, skip: PYTHON === undefined ? 'no python3 with the redis module (apt-get install python3-redis)' : false };
 const PASSWORD = 'py-pass';
 
 let shard: ShardedRedis;
 let authed: ShardedRedis;
 
 before(async () => {
-  if (!HAS_REDIS_PY) return;
-  [shard, authed] = await Promise.all([
+  if (PYTHON === undefined) return;
+  [shard, authed] = await startAll([
     startShardedRedis({ servers: 3, directives: { hash: 'md5', hash_tag: '{}' } }),
     startShardedRedis({ servers: 2, directives: { redis_auth: PASSWORD }, backend: { password: PASSWORD } }),
   ]);
@@ -32,7 +35,7 @@ after(async () => {
 /** Run a Python snippet that has `r` (a client for `port`) and prints one JSON document. */
 async function python(port: number, body: string, clientArgs = ''): Promise<unknown> {
   const script = `import json, sys, redis\nr = redis.Redis(host='127.0.0.1', port=int(sys.argv[1])${clientArgs})\n${body}\n`;
-  const res = await runTool(PYTHON, ['-c', script, String(port)]);
+  const res = await runTool(PYTHON as string, ['-c', script, String(port)]);
   assert.equal(res.code, 0, describeResult(res));
   return JSON.parse(res.stdout);
 }

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasNutcracker } from '../helpers/backends';
 import { connect, resp } from '../helpers/wire';
-import { bulk, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { bulk, startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
 
 const SKIP = hasNutcracker() ? false : 'Debian nutcracker not found (apt-get install nutcracker)';
 const T = { timeout: 30_000, skip: SKIP };
@@ -23,7 +23,7 @@ let authAndDb: ShardedRedis;
 before(async () => {
   if (SKIP) return;
   const fronts = ['ours', 'nutcracker'] as const;
-  [plain, protectedNoAuth, authAndDb] = await Promise.all([
+  [plain, protectedNoAuth, authAndDb] = await startAll([
     startShardedRedis({ servers: 3, fronts, directives: { hash: 'md5', hash_tag: '{}' } }),
     startShardedRedis({ servers: 3, fronts, directives: { hash: 'md5' }, backend: { password: PASSWORD } }),
     startShardedRedis({ servers: 2, fronts, directives: { redis_auth: PASSWORD, redis_db: 2 }, backend: { password: PASSWORD } }),

@@ -12,7 +12,7 @@ import { preview } from '../helpers/frame-length';
 import { freePort } from '../helpers/ports';
 import { poolYaml, startProxy } from '../helpers/proxy';
 import { connect, resp } from '../helpers/wire';
-import { arrayElements, commandNames, exchange, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { arrayElements, commandNames, exchange, startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
 
 const SKIP = hasNutcracker() ? false : 'Debian nutcracker not found (apt-get install nutcracker)';
 const T = { timeout: 60_000, skip: SKIP };
@@ -22,7 +22,7 @@ type Args = (string | Buffer)[];
 
 /** Commands nutcracker accepts as they are; multi-key ones use hash tags or are split by the proxy. */
 const STREAM: Args[] = [
-  ['PING'], ['SET', 'k', 'v'], ['GET', 'k'], ['get', 'k'], ['GET', 'missing'], ['SET', ''.padEnd(0), 'empty key'], ['GET', ''],
+  ['PING'], ['SET', 'k', 'v'], ['GET', 'k'], ['get', 'k'], ['GET', 'missing'], ['SET', '', 'empty key'], ['GET', ''],
   ['SET', Buffer.from([0xff, 0, 13, 10]), Buffer.from([1, 2, 3])], ['GET', Buffer.from([0xff, 0, 13, 10])],
   ['APPEND', 'k', 'w'], ['STRLEN', 'k'], ['GETRANGE', 'k', '0', '0'], ['SETRANGE', 'k', '1', 'xyz'], ['GETSET', 'k', 'new'],
   ['INCR', 'n'], ['INCRBY', 'n', '41'], ['DECR', 'n'], ['DECRBY', 'n', '2'], ['INCRBYFLOAT', 'n', '0.5'], ['INCR', 'k'],
@@ -72,7 +72,7 @@ let shard: { nutcracker: ShardedRedis; ours: ShardedRedis };
 
 before(async () => {
   if (SKIP) return;
-  const [nutcracker, ours] = await Promise.all([
+  const [nutcracker, ours] = await startAll([
     startShardedRedis({ servers: 4, fronts: ['nutcracker'], directives: DIRECTIVES }),
     startShardedRedis({ servers: 4, fronts: ['ours'], directives: DIRECTIVES }),
   ]);
@@ -123,7 +123,7 @@ test('afterwards every backend holds the same keys and values behind both proxie
   }
 });
 
-/** Send `requests` pipelined to nutcracker and to ours, both configured by `yamlFor`; read until each closes or `n` replies. */
+/** Send `requests` pipelined to nutcracker and to ours, each in front of its own `servers()`; one reply each, or until it closes. */
 async function bothFronting(
   servers: () => Promise<{ servers: { port: number }[]; cleanup: () => Promise<void> }>,
   directives: Record<string, string | number | boolean>,
@@ -145,20 +145,23 @@ async function bothFronting(
     await c.close();
     return replies;
   };
-  const a = await servers();
-  const b = await servers();
-  const theirsYaml = await poolYaml({ name: 'p', redis: true, servers: a.servers, directives });
-  const oursYaml = await poolYaml({ name: 'p', redis: true, servers: b.servers, directives });
-  const nc = await startNutcracker(theirsYaml.yaml);
-  const proxy = await startProxy(oursYaml.yaml);
+  // Everything started is stopped in reverse order, whatever fails half-way.
+  const cleanups: (() => Promise<void>)[] = [];
   try {
+    const a = await servers();
+    cleanups.push(a.cleanup);
+    const b = await servers();
+    cleanups.push(b.cleanup);
+    const theirsYaml = await poolYaml({ name: 'p', redis: true, servers: a.servers, directives });
+    const oursYaml = await poolYaml({ name: 'p', redis: true, servers: b.servers, directives });
+    const nc = await startNutcracker(theirsYaml.yaml);
+    cleanups.push(() => nc.stop());
+    const proxy = await startProxy(oursYaml.yaml);
+    cleanups.push(() => proxy.stop());
     const [theirs, ours] = await Promise.all([read(theirsYaml.ports.p), read(oursYaml.ports.p)]);
     return { theirs, ours };
   } finally {
-    await nc.stop();
-    await proxy.stop();
-    await a.cleanup();
-    await b.cleanup();
+    for (const cleanup of cleanups.reverse()) await cleanup();
   }
 }
 

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasNutcracker, startRedis, type Backend } from '../helpers/backends';
 import { resp } from '../helpers/wire';
-import { bulk, exchange, startShardedRedis } from '../integration/redis/sharded-redis';
+import { bulk, exchange, startAll, startShardedRedis } from '../integration/redis/sharded-redis';
 
 const SKIP = hasNutcracker() ? false : 'Debian nutcracker not found (apt-get install nutcracker)';
 const T = { timeout: 60_000, skip: SKIP };
@@ -56,7 +56,7 @@ let backends: Backend[] = [];
 
 before(async () => {
   if (SKIP) return;
-  backends = await Promise.all([0, 1, 2, 3].map(() => startRedis()));
+  backends = await startAll([0, 1, 2, 3].map(() => startRedis()));
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { REDIS_COMMANDS } from '../../../src/protocol/redis/commands';
 import { startRedis, type Backend } from '../../helpers/backends';
 import { preview } from '../../helpers/frame-length';
 import { resp } from '../../helpers/wire';
-import { arrayElements, commandNames, exchange, startShardedRedis, type ShardedRedis } from './sharded-redis';
+import { arrayElements, commandNames, exchange, startAll, startShardedRedis, type ShardedRedis } from './sharded-redis';
 
 type Args = (string | Buffer)[];
 
@@ -121,7 +121,7 @@ let shard: ShardedRedis;
 let reference: Backend;
 
 before(async () => {
-  [shard, reference] = await Promise.all([startShardedRedis({ servers: 3, directives: { hash: 'md5', hash_tag: '{}' } }), startRedis()]);
+  [shard, reference] = await startAll([startShardedRedis({ servers: 3, directives: { hash: 'md5', hash_tag: '{}' } }), startRedis()] as const);
   const [, dump] = await exchange(reference.port, [resp('SET', 'tmp', 'restored value'), resp('DUMP', 'tmp'), resp('DEL', 'tmp')]);
   dumpPayload = dump.subarray(dump.indexOf('\r\n') + 2, dump.length - 2);
 });

@@ -89,14 +89,20 @@ async function throughFake(
   body: (c: Awaited<ReturnType<typeof connect>>) => Promise<void>,
 ): Promise<void> {
   const fake = await startFakeBackend(fakeOpts);
-  const { yaml, ports } = await poolYaml({ name: 'fake', redis: true, servers: [fake], directives });
-  const proxy = await startProxy(yaml);
-  const c = await connect(ports.fake);
   try {
-    await body(c);
+    const { yaml, ports } = await poolYaml({ name: 'fake', redis: true, servers: [fake], directives });
+    const proxy = await startProxy(yaml);
+    try {
+      const c = await connect(ports.fake);
+      try {
+        await body(c);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await proxy.stop();
+    }
   } finally {
-    await c.close();
-    await proxy.stop();
     await fake.close();
   }
 }

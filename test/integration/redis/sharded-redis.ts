@@ -98,6 +98,23 @@ export function bulk(value: string | Buffer | null): Buffer {
   return Buffer.concat([Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n')]);
 }
 
+const LISTEN_ATTEMPTS = 3;
+const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
+
+/**
+ * Start several servers at once. If any fails, the others are stopped before the error is rethrown:
+ * a server left running would keep the test process alive after its last test.
+ */
+export async function startAll<T extends readonly Promise<{ stop(): Promise<void> }>[]>(
+  starts: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(starts);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed === undefined) return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failed.reason;
+}
+
 export async function startShardedRedis(opts: ShardedRedisOptions = {}): Promise<ShardedRedis> {
   const count = opts.servers ?? 3;
   const fronts = opts.fronts ?? ['ours'];
@@ -114,15 +131,23 @@ export async function startShardedRedis(opts: ShardedRedisOptions = {}): Promise
   };
 
   try {
-    if (owned) backends.push(...(await Promise.all(Array.from({ length: count }, () => startRedis(opts.backend ?? {})))));
+    if (owned) backends.push(...(await startAll(Array.from({ length: count }, () => startRedis(opts.backend ?? {})))));
     const listed: ServerSpec[] = [...backends.map((b) => ({ host: b.host, port: b.port })), ...(opts.extraServers ?? [])];
     const servers = listed.map((s, i) => ({ ...s, name: s.name ?? `s${i + 1}` }));
-    // Each front gets its own YAML (same servers, its own listen port).
+    // Each front gets its own YAML (same servers, its own listen port). The free port can be taken by
+    // someone else before the front binds it: then try again with another one.
     for (const front of fronts) {
-      const { yaml, ports: p } = await poolYaml({ name: 'shard', redis: true, servers, directives: opts.directives });
-      ports[front] = p.shard;
-      if (front === 'ours') proxy = await startProxy(yaml, opts.proxyOptions);
-      else nutcracker = await startNutcracker(yaml);
+      for (let attempt = 1; ; attempt++) {
+        const { yaml, ports: p } = await poolYaml({ name: 'shard', redis: true, servers, directives: opts.directives });
+        try {
+          if (front === 'ours') proxy = await startProxy(yaml, opts.proxyOptions);
+          else nutcracker = await startNutcracker(yaml);
+          ports[front] = p.shard;
+          break;
+        } catch (err) {
+          if (attempt >= LISTEN_ATTEMPTS || !ADDRESS_IN_USE.test(String(err))) throw err;
+        }
+      }
     }
   } catch (err) {
     await stop();
