@@ -66,7 +66,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     const proxy = pool.proxy;
     this.id = proxy.nextClientId();
     const ctx: ClientContext = {
-      pool: pool.config,
+      // A getter: a reload that changes the pool (e.g. adds redis_auth) applies to connected clients too.
+      get pool() {
+        return pool.config;
+      },
       maxKeyLength: maxRedisKeyLength(proxy.mbufSize),
       describe: () => proxy.describe(pool.config),
       clientId: this.id,

@@ -115,6 +115,7 @@ export async function startAll<T extends readonly Promise<{ stop(): Promise<void
   throw failed.reason;
 }
 
+/** Start the backends and the fronts; stop() undoes it all (also done here if anything fails). */
 export async function startShardedRedis(opts: ShardedRedisOptions = {}): Promise<ShardedRedis> {
   const count = opts.servers ?? 3;
   const fronts = opts.fronts ?? ['ours'];

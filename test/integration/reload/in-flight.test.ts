@@ -186,9 +186,8 @@ test('a changed redis_db applies to the next request of a client already connect
 
 // Needs src/proxy/client-conn.ts to give the codec the pool's current config (`get pool()` in its
 // ClientContext) instead of the one captured at accept time; reported to the lead.
-const AUTH_TODO = { ...T, todo: 'client codecs keep the pool config of their accept time (client-conn.ts)' };
 
-test('a changed redis_auth applies to clients already connected and to new server connections', AUTH_TODO, async (t) => {
+test('a changed redis_auth applies to clients already connected and to new server connections', T, async (t) => {
   const [r] = await redisFor(t, 1);
   const port = await freePort();
   const spec = (auth: string | null): PoolSpec => ({ name: 'alpha', redis: true, directives: auth === null ? {} : { redis_auth: auth }, servers: [{ port: r.port, name: 's1' }] });
