@@ -38,7 +38,7 @@ function rawClient(t: Ctx, port: number): Promise<Socket> {
  * Write batches from `next` until `cap` requests are sent or the socket stays full: no 'drain' for
  * `stallMs`, i.e. nobody is reading from the other end any more. Returns how many were sent.
  */
-async function writeUntilStalled(sock: Socket, next: (i: number) => Buffer, batch: number, cap: number, stallMs = 1000): Promise<{ sent: number; stalled: boolean }> {
+async function writeUntilStalled(sock: Socket, next: (i: number) => Buffer, batch: number, cap: number, stallMs = 2000): Promise<{ sent: number; stalled: boolean }> {
   let sent = 0;
   while (sent < cap) {
     const bufs: Buffer[] = [];
