@@ -163,12 +163,12 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       if (head.closeAfter) {
         // Closing after a failed MGET / multi-get is client_err in nutcracker (owner->err = 1), like framing.
         if (head.err !== null) this.closedOnError = true;
+        // Read nothing more, but answer what was already read (nutcracker does), then close.
         this.closing = true;
         this.stop();
-        break;
       }
     }
-    if (this.out.length > 0 || this.closing || (this.sawEof && this.queue.length === 0)) scheduleFlush(this);
+    if (this.out.length > 0 || ((this.closing || this.sawEof) && this.queue.length === 0)) scheduleFlush(this);
   }
 
   onReplyHeld(bytes: number): void {
@@ -190,7 +190,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
         return;
       }
     }
-    if (this.closing || (this.sawEof && this.queue.length === 0)) {
+    if ((this.closing || this.sawEof) && this.queue.length === 0) {
       this.socket.end();
       return;
     }

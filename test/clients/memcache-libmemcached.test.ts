@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { findBinary, makeTempDir, removeTempDir } from '../helpers/processes';
+import { randomBytes, rng } from '../helpers/random';
 import { startMemcacheCluster, type MemcacheCluster } from '../integration/memcache/memcache-cluster';
-import { memcacheWire as mc } from '../integration/memcache/memcache-wire';
 
 const T = { timeout: 30_000 };
 const memccp = findBinary('memccp');
@@ -37,7 +37,7 @@ describe('memccp and memccat through the proxy', { skip }, () => {
   let dir: string;
   let servers: string;
   const files: Record<string, Buffer> = {
-    'binary.bin': mc.randomBytes(mc.prng(3), 300_000),
+    'binary.bin': randomBytes(rng(3), 300_000),
     'crlf.txt': Buffer.from('line one\r\nEND\r\nVALUE x 0 1\r\nline four\n'),
     'empty.txt': Buffer.alloc(0),
   };

@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Memcached from 'memcached';
+import { randomBytes, rng } from '../helpers/random';
 import { startMemcacheCluster, type MemcacheCluster } from '../integration/memcache/memcache-cluster';
 import { memcacheWire as mc } from '../integration/memcache/memcache-wire';
 
@@ -91,7 +92,7 @@ test('getMulti returns the values of keys spread over all servers and leaves mis
 });
 
 test('a 500 KB value round-trips', T, async () => {
-  const big = mc.randomBytes(mc.prng(8), 500_000);
+  const big = randomBytes(rng(8), 500_000);
   assert.equal(await call<boolean>((cb) => client.set('nc:big', big, 0, cb)), true);
   assert.ok(big.equals(await call<Buffer>((cb) => client.get('nc:big', cb))));
 });

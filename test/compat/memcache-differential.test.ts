@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasNutcracker } from '../helpers/backends';
 import { accepts, waitFor } from '../helpers/processes';
+import { randomBytes, rng } from '../helpers/random';
 import { connect } from '../helpers/wire';
 import { startMemcacheCluster, type MemcacheCluster } from '../integration/memcache/memcache-cluster';
 import { memcacheWire as mc } from '../integration/memcache/memcache-wire';
@@ -161,7 +162,7 @@ describe('memcached pool: nutcracker and ours answer the same streams the same w
     [
       'a 100 KB binary value and a 250-byte key',
       () => {
-        const value = mc.randomBytes(mc.prng(9), 100_000);
+        const value = randomBytes(rng(9), 100_000);
         const key = 'L'.repeat(250);
         return Buffer.concat([mc.store('set', key, value), mc.line('get', key), mc.store('append', key, '\r\nEND\r\n'), mc.line('get', key)]);
       },

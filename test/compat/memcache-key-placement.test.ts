@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasNutcracker, startMemcached, startNutcracker, type Backend, type Nutcracker } from '../helpers/backends';
 import { poolYaml, startProxy, type PoolSpec, type RunningProxy } from '../helpers/proxy';
+import { rng } from '../helpers/random';
 import { connect } from '../helpers/wire';
 import { memcacheWire as mc } from '../integration/memcache/memcache-wire';
 
@@ -26,7 +27,7 @@ const POOLS: Record<string, { directives: Record<string, string>; weights: numbe
 const KEY_BYTES = Array.from({ length: 256 }, (_, i) => i).filter((c) => ![0x00, 0x0a, 0x0d, 0x20].includes(c));
 
 function randomKeys(seed: number): Buffer[] {
-  const rnd = mc.prng(seed);
+  const rnd = rng(seed);
   const key = (len: number): Buffer => Buffer.from(Array.from({ length: len }, () => KEY_BYTES[Math.floor(rnd() * KEY_BYTES.length)]));
   const keys: Buffer[] = [];
   for (let i = 0; i < 280; i++) keys.push(key(1 + Math.floor(rnd() * 60)));

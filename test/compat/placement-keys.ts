@@ -3,6 +3,8 @@
 // C), the empty key, long keys, and keys with hash tags in every shape the tag rule distinguishes.
 // Redis keys may hold any byte; memcached keys are 1..250 bytes without spaces or control characters.
 
+import { randomInt, rng } from '../helpers/random';
+
 export const KEY_KINDS = { redis: 'any bytes, may be empty', memcache: '1..250 bytes, no space or control byte' } as const;
 export type KeyKind = keyof typeof KEY_KINDS;
 
@@ -21,18 +23,6 @@ export interface KeySet {
   groups: Map<string, number[]>;
 }
 
-/** Small, seeded PRNG (xorshift-multiply): rand(n) is uniform enough in 0..n-1 for test data. */
-export function prng(seed: number): (n: number) => number {
-  let s = (seed * 2654435761 + 1) >>> 0;
-  return (n) => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return Math.floor((Math.imul(s, 0x9e3779b1) >>> 0) / 0x1_0000_0000 * n);
-  };
-}
-
 /** Memcached-legal bytes: printable ASCII except space, plus the high half (exercises signed char). */
 const MEMCACHE_BYTES = [...Array.from({ length: 0x7f - 0x21 }, (_, i) => 0x21 + i), ...Array.from({ length: 0x80 }, (_, i) => 0x80 + i)];
 const MEMCACHE_MAX_KEY = 250;
@@ -46,7 +36,8 @@ const REDIS_LONG_KEYS = [100, 255, 256, 511, 777, 1000, 1024, 4096, 16_000] as c
 const TAG_SHAPES = ['LR-empty-tag', 'no-close-Lx', 'Rx-L', 'LLxRR', 'aRbLcR', 'LxR', 'xLyRzLwR', 'L', 'LR', 'RL', 'LLR', 'LRR'] as const;
 
 export function placementKeys(opts: KeySetOptions): KeySet {
-  const rand = prng(opts.seed);
+  const next = rng(opts.seed);
+  const rand = (n: number): number => randomInt(next, n);
   const memcache = opts.kind === 'memcache';
   const [left, right] = opts.tag ?? '{}';
   const byte = (): number => (memcache ? MEMCACHE_BYTES[rand(MEMCACHE_BYTES.length)] : rand(256));

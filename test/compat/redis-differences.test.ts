@@ -1,8 +1,8 @@
-// Where ours answers differently from Debian's nutcracker on purpose (docs: differences from
-// twemproxy), each case is shown side by side: what ours replies, and that nutcracker closes the
-// connection without a reply (or what else it does). Inline commands, unsupported commands and wrong
-// arity get errors and keep the connection; QUIT says +OK; HELLO, CLIENT, SELECT, ECHO, INFO and
-// COMMAND COUNT/LIST/DOCS are answered locally; EXISTS is split; AUTH goes before SELECT.
+// Where ours answers differently from Debian's nutcracker on purpose, side by side: what ours replies,
+// and that nutcracker closes without a reply (or what else it does). Inline, unsupported and wrong-arity
+// commands get errors and keep the connection; QUIT says +OK; HELLO, CLIENT, SELECT, ECHO, INFO and
+// COMMAND COUNT/LIST/DOCS are answered locally; EXISTS is split; AUTH goes before SELECT; protocol
+// errors (also too-long keys, big requests before AUTH) are explained before the close.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -151,4 +151,30 @@ test('AUTH with a user name is accepted for "default", where nutcracker closes',
   assert.deepEqual((await c.readReplies(2, 'redis')).map(String), ['+OK\r\n', '+PONG\r\n']);
   await c.close();
   assert.equal(await nutcrackerUntilClose(authAndDb, send), '');
+});
+
+test('a key longer than nutcracker\'s limit (mbuf size − 48) gets an error before the close, where nutcracker just closes', T, async () => {
+  const longest = resp('SET', 'k'.repeat(16384 - 48 - 1), 'v');
+  const tooLong = resp('SET', 'k'.repeat(16384 - 48), 'v');
+  for (const front of ['ours', 'nutcracker'] as const) {
+    const c = await connect(plain.ports[front] as number);
+    c.send(longest);
+    assert.equal((await c.readReply('redis')).toString(), '+OK\r\n', `${front} takes the longest allowed key`);
+    await c.close();
+  }
+  const c = await connect(plain.port);
+  c.send(tooLong);
+  assert.equal((await c.readUntilClose()).toString(), '-ERR Protocol error: key too long (16336 bytes, limit 16335)\r\n');
+  assert.equal(await nutcrackerUntilClose(plain, tooLong), '');
+});
+
+test('before AUTH a request of more than 10 arguments is a protocol error as in Redis; nutcracker answers -NOAUTH', T, async () => {
+  const send = resp('MGET', ...Array.from({ length: 10 }, (_, i) => `k${i}`));
+  const c = await connect(authAndDb.port);
+  c.send(send);
+  assert.equal((await c.readUntilClose()).toString(), '-ERR Protocol error: unauthenticated multibulk length\r\n');
+  const n = await connect(authAndDb.ports.nutcracker as number);
+  n.send(send);
+  assert.equal((await n.readReply('redis')).toString(), '-NOAUTH Authentication required\r\n');
+  await n.close();
 });

@@ -201,9 +201,13 @@ test('a silent server behind a timeout gives the same timeout errors, PING in it
   assert.equal(ours[0], '-ERR Connection timed out\r\n');
 });
 
-test('a server that closes mid-reply gives the same error', T, async () => {
-  const { theirs, ours } = await bothFronting(fakeServers({ mode: 'close-mid-reply' }), {}, [resp('GET', 'a')]);
+// Closing without a byte of the reply: when part of a reply comes with the FIN, nutcracker sometimes
+// never answers the request at all (seen 2 times in 40 under load), so that case is only checked
+// against the spec (integration/redis/failures).
+test('a server that closes instead of answering gives the same error', T, async () => {
+  const { theirs, ours } = await bothFronting(fakeServers({ mode: 'close-mid-reply', cutAfter: 0 }), {}, [resp('GET', 'a'), resp('PING')]);
   assert.deepEqual(ours, theirs);
+  assert.deepEqual(ours, ['-ERR unknown\r\n', '+PONG\r\n']);
 });
 
 test('-OOM, -BUSY, -LOADING and ordinary error replies are handled the same', T, async () => {

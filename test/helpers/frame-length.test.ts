@@ -5,35 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameLength, type Direction, type WireProtocol } from './frame-length';
 import { listenTargets, poolYaml } from './pool-yaml';
+import { chunkings } from './random';
 import { resp } from './wire';
-
-/** Deterministic PRNG (mulberry32) so a failing split can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function splits(buf: Buffer): Array<{ how: string; chunks: Buffer[] }> {
-  const out = [{ how: 'whole', chunks: [buf] }];
-  out.push({ how: 'byte by byte', chunks: [...buf].map((b) => Buffer.from([b])) });
-  for (let seed = 1; seed <= 20; seed++) {
-    const next = rng(seed);
-    const chunks: Buffer[] = [];
-    for (let at = 0; at < buf.length; ) {
-      const len = 1 + Math.floor(next() * 7);
-      chunks.push(buf.subarray(at, at + len));
-      at += len;
-    }
-    out.push({ how: `random split seed ${seed}`, chunks });
-  }
-  return out;
-}
 
 /** Accumulate chunks the way the wire client does and cut off each complete message. */
 function frameStream(chunks: Buffer[], protocol: WireProtocol, direction: Direction): string[] {
@@ -51,6 +24,9 @@ function frameStream(chunks: Buffer[], protocol: WireProtocol, direction: Direct
   assert.equal(buf.length, 0, `bytes left unframed: ${JSON.stringify(buf.toString('latin1'))}`);
   return out;
 }
+
+/** Twenty seeded splits into chunks of 1..7 bytes: many cuts inside headers and CRLFs. */
+const SPLITS = { seeds: Array.from({ length: 20 }, (_, i) => i + 1), maxChunk: 7 };
 
 const CASES: Array<{ protocol: WireProtocol; direction: Direction; messages: string[] }> = [
   {
@@ -97,7 +73,7 @@ const CASES: Array<{ protocol: WireProtocol; direction: Direction; messages: str
 for (const c of CASES) {
   test(`${c.protocol} ${c.direction}s are framed one by one however the bytes arrive`, () => {
     const all = Buffer.from(c.messages.join(''), 'latin1');
-    for (const { how, chunks } of splits(all)) {
+    for (const { how, chunks } of chunkings(all, SPLITS)) {
       assert.deepEqual(frameStream(chunks, c.protocol, c.direction), c.messages, how);
     }
   });

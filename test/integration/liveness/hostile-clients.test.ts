@@ -10,29 +10,12 @@ import { startMemcached, startRedis } from '../../helpers/backends';
 import type { WireProtocol } from '../../helpers/frame-length';
 import { delay, waitFor } from '../../helpers/processes';
 import { poolYaml, startProxy } from '../../helpers/proxy';
+import { randomBytes, rng } from '../../helpers/random';
 import { connect, resp } from '../../helpers/wire';
 
 const BUDGET = 10 * 1024 * 1024;
 /** Fixed so runs are repeatable; set LIVENESS_SEED to explore other streams. */
 const SEED = Number(process.env.LIVENESS_SEED ?? 20240611);
-
-/** mulberry32: a small seeded generator, so a failing byte stream can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function randomBytes(next: () => number, n: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (next() * 256) | 0;
-  return b;
-}
 
 /** Frames each protocol's scanner must refuse (or wait on forever) without harm to anyone else. */
 const MALFORMED: Record<WireProtocol, readonly (string | Buffer)[]> = {

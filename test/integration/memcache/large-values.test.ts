@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '../../helpers/wire';
 import { startMemcacheCluster, type MemcacheCluster } from './memcache-cluster';
+import { randomBytes, rng } from '../../helpers/random';
 import { memcacheWire as mc } from './memcache-wire';
 
 const T = { timeout: 30_000 };
@@ -19,7 +20,7 @@ before(async () => {
 after(() => cluster?.stop());
 
 test('a 1 MiB value sent in random chunks is stored whole and read back byte for byte', T, async () => {
-  const value = mc.randomBytes(mc.prng(1), MiB);
+  const value = randomBytes(rng(1), MiB);
   const c = await connect(cluster.port);
   await mc.sendInChunks(c, mc.store('set', 'lv:one', value, { flags: 42 }), 11, 32 * 1024);
   assert.equal(String(await c.readReply('memcache')), 'STORED\r\n');
@@ -38,7 +39,7 @@ test('1 MiB values on three servers come back whole and in order in one multi-ge
   const homes = await cluster.holders(candidates);
   const keys = [2, 0, 1].map((s) => candidates[homes.indexOf(s)]);
   assert.ok(keys.every((k) => k !== undefined), 'a key on every server');
-  const values = keys.map((_, i) => mc.randomBytes(mc.prng(100 + i), MiB - 64));
+  const values = keys.map((_, i) => randomBytes(rng(100 + i), MiB - 64));
   const c = await connect(cluster.port);
   await mc.sendInChunks(c, Buffer.concat(keys.map((k, i) => mc.store('set', k, values[i]))), 12, 64 * 1024);
   assert.deepEqual((await c.readReplies(3, 'memcache')).map(String), ['STORED\r\n', 'STORED\r\n', 'STORED\r\n']);
@@ -92,7 +93,7 @@ test('append and prepend of binary data join the bytes exactly', T, async () => 
 });
 
 test('a request written one byte per write is reassembled into the same value', T, async () => {
-  const value = mc.randomBytes(mc.prng(5), 300);
+  const value = randomBytes(rng(5), 300);
   const c = await connect(cluster.port);
   await mc.sendInChunks(c, Buffer.concat([mc.store('set', 'lv:drip', value), mc.line('get', 'lv:drip')]), 1, 1);
   const [stored, got] = await c.readReplies(2, 'memcache');

@@ -3,6 +3,7 @@
 // (after our half-close), and writes cut into seeded random chunks. Keys and values may hold any byte,
 // so everything is a Buffer and strings are read as latin1 (one byte per character).
 
+import { randomChunks } from '../../helpers/random';
 import { connect, type WireClient } from '../../helpers/wire';
 
 export type Bytes = Buffer | string;
@@ -19,21 +20,7 @@ export interface StoreOptions {
   noreply?: boolean;
 }
 
-/** Deterministic PRNG (mulberry32): random tests reproduce from their seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const memcacheWire = {
-  prng,
-
   /** A command line: tokens joined by single spaces, CRLF added. */
   line(...tokens: (Bytes | number | bigint)[]): Buffer {
     const parts: Buffer[] = [];
@@ -86,13 +73,9 @@ export const memcacheWire = {
    * chunks separately (TCP may still merge some; that is a valid split too).
    */
   async sendInChunks(c: WireClient, data: Buffer, seed: number, maxChunk: number): Promise<void> {
-    const rnd = prng(seed);
-    for (let at = 0; at < data.length; ) {
-      const n = Math.min(data.length - at, 1 + Math.floor(rnd() * maxChunk));
-      const chunk = data.subarray(at, at + n);
+    for (const chunk of randomChunks(data, seed, maxChunk)) {
       await new Promise<void>((resolve, reject) => c.socket.write(chunk, (err) => (err ? reject(err) : resolve())));
       await new Promise((resolve) => setImmediate(resolve));
-      at += n;
     }
   },
 
@@ -111,12 +94,5 @@ export const memcacheWire = {
     } finally {
       await c.close();
     }
-  },
-
-  /** A random Buffer of `n` bytes (every byte value possible) from `rnd`. */
-  randomBytes(rnd: () => number, n: number): Buffer {
-    const out = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) out[i] = Math.floor(rnd() * 256);
-    return out;
   },
 };

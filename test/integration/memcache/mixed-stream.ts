@@ -3,6 +3,7 @@
 // binary values of up to 8 KB. The same seed always gives the same bytes, so a failure reproduces.
 
 import { preview } from '../../helpers/frame-length';
+import { randomBytes, rng } from '../../helpers/random';
 import { memcacheWire as mc } from './memcache-wire';
 
 export interface MixedStream {
@@ -26,7 +27,7 @@ export interface MixedStreamOptions {
 export function mixedStream(n: number, seed: number, prefix: string, opts: MixedStreamOptions = {}): MixedStream {
   const multiGet = opts.multiGet ?? true;
   const gat = opts.gat ?? true;
-  const rnd = mc.prng(seed);
+  const rnd = rng(seed);
   const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rnd() * xs.length)];
   const int = (max: number): number => Math.floor(rnd() * max);
   const blobs = Array.from({ length: 100 }, (_, i) => `${prefix}b:${i}`);
@@ -43,7 +44,7 @@ export function mixedStream(n: number, seed: number, prefix: string, opts: Mixed
   for (let i = 0; i < n; i++) {
     const noreply = rnd() < 0.2;
     const r = rnd();
-    const value = (): Buffer => mc.randomBytes(rnd, rnd() < 0.05 ? 2000 + int(6000) : int(200));
+    const value = (): Buffer => randomBytes(rnd, rnd() < 0.05 ? 2000 + int(6000) : int(200));
     if (r < 0.15) push(mc.store('set', pick(blobs), value(), { flags: int(65536), noreply }), noreply);
     else if (r < 0.3) push(mc.store(pick(['add', 'replace', 'append', 'prepend']), pick(blobs), value(), { noreply }), noreply);
     else if (r < 0.35) push(mc.store('set', pick(counters), String(int(1_000_000)), { noreply }), noreply);

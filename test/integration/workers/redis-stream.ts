@@ -4,8 +4,8 @@
 // wrong arity); commands the proxy answers itself (PING, ECHO); values from empty to 20 KB. The
 // same seed always gives the same bytes.
 
+import { randomBytes, rng } from '../../helpers/random';
 import { resp } from '../../helpers/wire';
-import { memcacheWire } from '../memcache/memcache-wire';
 
 export interface RedisStream {
   bytes: Buffer;
@@ -15,7 +15,7 @@ export interface RedisStream {
 
 /** `n` requests over `prefix`-ed keys; `large` allows the occasional 20 KB value. */
 export function redisStream(n: number, seed: number, prefix: string, large = true): RedisStream {
-  const rnd = memcacheWire.prng(seed);
+  const rnd = rng(seed);
   const int = (max: number): number => Math.floor(rnd() * max);
   const pick = <X>(xs: readonly X[]): X => xs[int(xs.length)];
   const names = (kind: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}${kind}:${i}`);
@@ -25,7 +25,7 @@ export function redisStream(n: number, seed: number, prefix: string, large = tru
   const hashes = names('h', 5);
   const all = [...blobs, ...counters, ...lists, ...hashes];
   const some = (from: readonly string[], min: number, spread: number): string[] => Array.from({ length: min + int(spread) }, () => pick(from));
-  const value = (): Buffer => memcacheWire.randomBytes(rnd, large && rnd() < 0.03 ? 20_000 : int(300));
+  const value = (): Buffer => randomBytes(rnd, large && rnd() < 0.03 ? 20_000 : int(300));
 
   const parts: Buffer[] = [];
   for (let i = 0; i < n; i++) {
@@ -43,7 +43,7 @@ export function redisStream(n: number, seed: number, prefix: string, large = tru
     else if (r < 0.68) parts.push(resp('LPUSH', pick(blobs), 'x')); // WRONGTYPE once the key is a string
     // Small hash values: Redis keeps small hashes in insertion order; big ones in its (randomly
     // seeded, per-process) hash-table order, which would make HGETALL differ between backends.
-    else if (r < 0.72) parts.push(resp('HSET', pick(hashes), `f${int(5)}`, memcacheWire.randomBytes(rnd, int(40))));
+    else if (r < 0.72) parts.push(resp('HSET', pick(hashes), `f${int(5)}`, randomBytes(rnd, int(40))));
     else if (r < 0.75) parts.push(resp('HGETALL', pick(hashes)));
     else if (r < 0.78) parts.push(resp('APPEND', pick(blobs), value()));
     else if (r < 0.8) parts.push(resp('STRLEN', pick(blobs)));

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { memcacheProtocol } from '../../../../src/protocol/memcache/index';
 import { ReplyType } from '../../../../src/protocol/memcache/reply-scanner';
 import type { Msg } from '../../../../src/proxy/msg';
-import { randomSplit, scanReplies, scanRequests } from './scan-helpers';
+import { randomChunks } from '../../../helpers/random';
+import { scanReplies, scanRequests } from './scan-helpers';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -39,7 +40,7 @@ function serve(frag: Msg, withCas: boolean): string {
 
 /** Deliver a sub-reply as the core would: scanned from random chunks, parts as slices. */
 function deliver(frag: Msg, bytes: string, seed: number): void {
-  const rec = scanReplies(randomSplit(b(bytes), seed, 9));
+  const rec = scanReplies(randomChunks(b(bytes), seed, 9));
   assert.equal(rec.replies.length, 1, `one reply for ${JSON.stringify(bytes)}`);
   const r = rec.replies[0];
   frag.reply = r.parts;

@@ -3,7 +3,8 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng, randomSplit, scanReplies, threeWays } from './scan-helpers';
+import { chunkings, randomBytes, randomChunks, randomTokens, rng } from '../../../helpers/random';
+import { SPLITS, scanReplies } from './scan-helpers';
 import { ReplyType } from '../../../../src/protocol/memcache/reply-scanner';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -11,8 +12,8 @@ type Seen = ReturnType<typeof scanReplies>['events'];
 
 function expectScan(input: string | Buffer, expected: Seen): void {
   const buf = typeof input === 'string' ? b(input) : input;
-  for (const way of threeWays(buf)) {
-    assert.deepStrictEqual(scanReplies(way.chunks).events, expected, `fed ${way.name}`);
+  for (const { how, chunks } of chunkings(buf, SPLITS)) {
+    assert.deepStrictEqual(scanReplies(chunks).events, expected, `fed ${how}`);
   }
 }
 
@@ -91,12 +92,10 @@ describe('memcache reply scanner: protocol errors', () => {
 
 describe('memcache reply scanner: large values and fuzzing', () => {
   test('a 1 MiB value in random chunks is one reply made of slices of those chunks', () => {
-    const rnd = prng(5);
-    const data = Buffer.alloc(1 << 20);
-    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
+    const data = randomBytes(rng(5), 1 << 20);
     const input = Buffer.concat([b(`VALUE big 0 ${data.length}\r\n`), data, b('\r\nEND\r\nSTORED\r\n')]);
     for (const seed of [4, 5, 6]) {
-      const chunks = randomSplit(input, seed, 65536);
+      const chunks = randomChunks(input, seed, 65536);
       const rec = scanReplies(chunks);
       assert.equal(rec.replies.length, 2);
       const r = rec.replies[0];
@@ -108,20 +107,14 @@ describe('memcache reply scanner: large values and fuzzing', () => {
   });
 
   test('random bytes never throw and scan the same however they are split', () => {
-    const rnd = prng(77);
+    const rnd = rng(77);
     const words = ['VALUE ', 'k', ' 0', ' 1', ' 3', 'x', 'END', 'STORED', 'ERROR', 'SERVER_ERROR ', '12', '\r\n', '\r', '\n', ' '];
     for (let iter = 0; iter < 300; iter++) {
-      const pieces: Buffer[] = [];
-      const n = 1 + Math.floor(rnd() * 25);
-      for (let i = 0; i < n; i++) {
-        if (rnd() < 0.8) pieces.push(b(words[Math.floor(rnd() * words.length)]));
-        else pieces.push(Buffer.from([Math.floor(rnd() * 256)]));
-      }
-      const input = Buffer.concat(pieces);
+      const input = randomTokens(rnd, words, 1 + Math.floor(rnd() * 25), 0.8);
       const whole = scanReplies([input]).events;
-      const label = `iteration ${iter}: ${JSON.stringify(input.toString('latin1'))}`;
-      assert.deepStrictEqual(scanReplies([...input].map((_, i) => input.subarray(i, i + 1))).events, whole, label);
-      assert.deepStrictEqual(scanReplies(randomSplit(input, iter, 6)).events, whole, label);
+      for (const { how, chunks } of chunkings(input, { seeds: [iter], maxChunk: 6 }).slice(1)) {
+        assert.deepStrictEqual(scanReplies(chunks).events, whole, `iteration ${iter}, ${how}: ${JSON.stringify(input.toString('latin1'))}`);
+      }
       const errAt = whole.findIndex((e) => e.event === 'protocol-error');
       assert.ok(errAt === -1 || errAt === whole.length - 1, 'nothing is reported after a protocol error');
     }

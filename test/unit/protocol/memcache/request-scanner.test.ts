@@ -4,16 +4,8 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  fwd,
-  local,
-  prng,
-  randomSplit,
-  scanRequests,
-  split,
-  threeWays,
-  type SeenEvent,
-} from './scan-helpers';
+import { chunkings, randomBytes, randomChunks, randomTokens, rng } from '../../../helpers/random';
+import { SPLITS, fwd, local, scanRequests, split, type SeenEvent } from './scan-helpers';
 import { RequestScanner } from '../../../../src/protocol/memcache/request-scanner';
 import { MultiGet } from '../../../../src/protocol/memcache/multi-get';
 import { MsgAction } from '../../../../src/proxy/msg';
@@ -22,9 +14,8 @@ const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 function expectScan(input: string | Buffer, expected: SeenEvent[]): void {
   const buf = typeof input === 'string' ? b(input) : input;
-  for (const way of threeWays(buf)) {
-    const rec = scanRequests(way.chunks);
-    assert.deepStrictEqual(rec.events, expected, `fed ${way.name}`);
+  for (const { how, chunks } of chunkings(buf, SPLITS)) {
+    assert.deepStrictEqual(scanRequests(chunks).events, expected, `fed ${how}`);
   }
 }
 
@@ -189,12 +180,10 @@ describe('memcache request scanner: broken framing closes the connection', () =>
 
 describe('memcache request scanner: large values and fuzzing', () => {
   test('a 1 MiB value in random chunks is forwarded as slices of those chunks', () => {
-    const rnd = prng(9);
-    const data = Buffer.alloc(1 << 20);
-    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
+    const data = randomBytes(rng(9), 1 << 20);
     const input = Buffer.concat([b(`set big 0 0 ${data.length}\r\n`), data, b('\r\n'), b(TAIL)]);
     for (const seed of [1, 2, 3]) {
-      const chunks = randomSplit(input, seed, 65536);
+      const chunks = randomChunks(input, seed, 65536);
       const rec = scanRequests(chunks);
       assert.equal(rec.msgs.length, 2);
       const msg = rec.msgs[0];
@@ -210,34 +199,26 @@ describe('memcache request scanner: large values and fuzzing', () => {
   });
 
   test('random bytes never throw and scan the same however they are split', () => {
-    const rnd = prng(1234);
+    const rnd = rng(1234);
     const words = ['get ', 'gets ', 'set ', 'cas ', 'gat ', 'incr ', 'delete ', 'version', 'noreply', ' 0', ' 5', ' -1', '\r\n', '\r', '\n', ' ', 'k', 'abcde', '\x80', 'quit', 'ms '];
     for (let iter = 0; iter < 300; iter++) {
-      const pieces: Buffer[] = [];
-      const n = 1 + Math.floor(rnd() * 30);
-      for (let i = 0; i < n; i++) {
-        if (rnd() < 0.7) pieces.push(b(words[Math.floor(rnd() * words.length)]));
-        else pieces.push(Buffer.from([Math.floor(rnd() * 256)]));
-      }
-      const input = Buffer.concat(pieces);
+      const input = randomTokens(rnd, words, 1 + Math.floor(rnd() * 30), 0.7);
       const whole = scanRequests([input]).events;
-      const bytewise = scanRequests([...input].map((_, i) => input.subarray(i, i + 1))).events;
-      const random = scanRequests(randomSplit(input, iter, 7)).events;
-      assert.deepStrictEqual(bytewise, whole, `iteration ${iter}: ${JSON.stringify(input.toString('latin1'))}`);
-      assert.deepStrictEqual(random, whole, `iteration ${iter}: ${JSON.stringify(input.toString('latin1'))}`);
+      for (const { how, chunks } of chunkings(input, { seeds: [iter], maxChunk: 7 }).slice(1)) {
+        assert.deepStrictEqual(scanRequests(chunks).events, whole, `iteration ${iter}, ${how}: ${JSON.stringify(input.toString('latin1'))}`);
+      }
       const framingAt = whole.findIndex((e) => e.event === 'framing');
       assert.ok(framingAt === -1 || framingAt === whole.length - 1, 'nothing is reported after a framing error');
     }
   });
 
   test('random bytes with random chunk sizes never throw', () => {
-    const rnd = prng(99);
+    const rnd = rng(99);
     for (let iter = 0; iter < 200; iter++) {
-      const input = Buffer.alloc(1 + Math.floor(rnd() * 4096));
-      for (let i = 0; i < input.length; i++) input[i] = Math.floor(rnd() * 256);
+      const input = randomBytes(rnd, 1 + Math.floor(rnd() * 4096));
       const scanner = new RequestScanner({ maxKeyLength: 250 });
       const sink = { onRequest: () => undefined, onFramingError: () => undefined };
-      for (const c of randomSplit(input, iter, 300)) scanner.feed(c, sink);
+      for (const c of randomChunks(input, iter, 300)) scanner.feed(c, sink);
     }
   });
 

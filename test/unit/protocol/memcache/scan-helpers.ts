@@ -8,41 +8,8 @@ import { commandTable } from '../../../../src/protocol/memcache/command-table';
 import { RequestScanner } from '../../../../src/protocol/memcache/request-scanner';
 import { ReplyScanner } from '../../../../src/protocol/memcache/reply-scanner';
 
-/** Deterministic PRNG (mulberry32), so a failing random split can be reproduced. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Cut input into chunks of random sizes (1..maxChunk), as subarrays of the input. */
-export function randomSplit(input: Buffer, seed: number, maxChunk = 17): Buffer[] {
-  const rnd = prng(seed);
-  const out: Buffer[] = [];
-  for (let i = 0; i < input.length; ) {
-    const n = 1 + Math.floor(rnd() * maxChunk);
-    out.push(input.subarray(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
-export const SPLIT_SEEDS = [1, 2, 3, 7, 42];
-
-/** The three ways every parser case is run: whole, byte by byte, random splits. */
-export function threeWays(input: Buffer): { name: string; chunks: Buffer[] }[] {
-  const ways = [
-    { name: 'whole', chunks: [input] },
-    { name: 'byte by byte', chunks: [...input].map((_, i) => input.subarray(i, i + 1)) },
-  ];
-  for (const seed of SPLIT_SEEDS) ways.push({ name: `random split ${seed}`, chunks: randomSplit(input, seed) });
-  return ways;
-}
+/** Whole, byte by byte, and five seeded random splits into chunks of 1..17 bytes (views of the input). */
+export const SPLITS = { seeds: [1, 2, 3, 7, 42], maxChunk: 17 } as const;
 
 const str = (b: Buffer | null): string | null => (b === null ? null : b.toString('latin1'));
 const ACTIONS = ['forward', 'local', 'split', 'quit'];

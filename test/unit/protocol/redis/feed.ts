@@ -1,55 +1,16 @@
 // Test helpers for the Redis codecs: feed a buffer whole, byte by byte and in random splits, and
 // record what the codec told its sink in a form that can be compared across the three ways.
-// Also a fake ClientContext and RESP builders.
+// Also a fake ClientContext and pool config.
 
 import type { PoolConfig } from '../../../../src/config/types';
 import type { Msg } from '../../../../src/proxy/msg';
 import type { ClientContext, ReplySink, RequestSink } from '../../../../src/protocol/types';
 import { redisProtocol } from '../../../../src/protocol/redis/index';
 import { MsetValues } from '../../../../src/protocol/redis/split';
+import { chunkings } from '../../../helpers/random';
 
-/** Small deterministic PRNG (mulberry32) so random splits are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Copy of buf[start,end) in its own memory, as a socket read would deliver it. */
-function own(buf: Buffer, start: number, end: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(end - start);
-  buf.copy(out, 0, start, end);
-  return out;
-}
-
-/** Random chunking of buf with chunks of 1..maxChunk bytes. */
-export function randomChunks(buf: Buffer, seed: number, maxChunk = 7): Buffer[] {
-  const r = rng(seed);
-  const out: Buffer[] = [];
-  for (let pos = 0; pos < buf.length; ) {
-    const n = Math.min(buf.length - pos, 1 + Math.floor(r() * maxChunk));
-    out.push(own(buf, pos, pos + n));
-    pos += n;
-  }
-  return out;
-}
-
-/** The three ways every parser case is run: whole, byte by byte, and (several) random splits. */
-export function chunkings(buf: Buffer): { how: string; chunks: Buffer[] }[] {
-  const bytes: Buffer[] = [];
-  for (let i = 0; i < buf.length; i++) bytes.push(own(buf, i, i + 1));
-  const out = [
-    { how: 'whole', chunks: [own(buf, 0, buf.length)] },
-    { how: 'byte by byte', chunks: bytes },
-  ];
-  for (let seed = 1; seed <= 5; seed++) out.push({ how: `random split #${seed}`, chunks: randomChunks(buf, seed, 1 + seed * 3) });
-  return out;
-}
+/** Every case runs whole, byte by byte and in five random splits, each chunk in its own memory as a socket read delivers it. */
+const CHUNKINGS = { copy: true } as const;
 
 export function makePool(over: Partial<PoolConfig> = {}): PoolConfig {
   return {
@@ -157,7 +118,7 @@ export function scanAllWays(
 ): SeenRequests {
   const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
   let first: SeenRequests | null = null;
-  for (const { how, chunks } of chunkings(buf)) {
+  for (const { how, chunks } of chunkings(buf, CHUNKINGS)) {
     const r = scanChunks(chunks, ctx());
     check(r, how);
     if (first === null) first = r;
@@ -208,21 +169,11 @@ export function scanReplyChunks(chunks: Buffer[]): SeenReplies {
 export function scanRepliesAllWays(input: Buffer | string): SeenReplies {
   const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
   let first: SeenReplies | null = null;
-  for (const { how, chunks } of chunkings(buf)) {
+  for (const { how, chunks } of chunkings(buf, CHUNKINGS)) {
     const r = scanReplyChunks(chunks);
     const strip = (x: SeenReplies) => ({ ...x, errors: x.errors.length, replies: x.replies.map(({ parts: _p, ...rest }) => rest) });
     if (first === null) first = r;
     else assertSame(strip(first), strip(r), how);
   }
   return first as SeenReplies;
-}
-
-/** RESP array of bulk strings. */
-export function resp(...args: (string | Buffer)[]): Buffer {
-  const pieces: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = typeof a === 'string' ? Buffer.from(a, 'latin1') : a;
-    pieces.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(pieces);
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MsgAction } from '../../../../src/proxy/msg';
 import { REDIS_COMMANDS } from '../../../../src/protocol/redis/commands';
-import { makeCtx, resp, scanAllWays, type SeenRequests } from './feed';
+import { resp } from '../../../helpers/wire';
+import { makeCtx, scanAllWays, type SeenRequests } from './feed';
 
 const A = MsgAction;
 const withAuth = () => makeCtx({ redisAuth: 's3cret' });

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MsgAction } from '../../../../src/proxy/msg';
 import { commandIndex } from '../../../../src/protocol/redis/commands';
-import { makeCtx, randomChunks, resp, rng, scanAllWays, scanChunks } from './feed';
+import { randomChunks, randomTokens, rng } from '../../../helpers/random';
+import { resp } from '../../../helpers/wire';
+import { makeCtx, scanAllWays, scanChunks } from './feed';
 
 const A = MsgAction;
 
@@ -217,15 +219,7 @@ test('a 64 MiB value in random chunks is scanned as slices of those chunks, neve
   const value = Buffer.alloc(64 * 1024 * 1024, 0x76);
   const head = Buffer.from(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${value.length}\r\n`);
   const input = Buffer.concat([head, value, Buffer.from('\r\n'), resp('GET', 'big')]);
-  const r = rng(7);
-  const chunks: Buffer[] = [];
-  for (let pos = 0; pos < input.length; ) {
-    const n = Math.min(input.length - pos, 1 + Math.floor(r() * 256 * 1024));
-    const c = Buffer.allocUnsafeSlow(n);
-    input.copy(c, 0, pos, pos + n);
-    chunks.push(c);
-    pos += n;
-  }
+  const chunks = randomChunks(input, 7, 256 * 1024, true);
   const seen = scanChunks(chunks);
   assert.equal(seen.requests.length, 2);
   const msg = seen.requests[0].msg;
@@ -246,18 +240,16 @@ test('a key split across chunks is copied into one buffer; a key inside one chun
   const chunk = resp('GET', 'inside');
   const one = scanChunks([chunk]).requests[0].msg;
   assert.equal(one.key?.buffer, chunk.buffer);
-  const spanned = scanChunks(randomChunks(resp('GET', 'spanning-key'), 3, 2)).requests[0].msg;
+  const spanned = scanChunks(randomChunks(resp('GET', 'spanning-key'), 3, 2, true)).requests[0].msg;
   assert.equal(spanned.key?.toString(), 'spanning-key');
 });
 
 test('random bytes never make the scanner throw, and after a framing error it stays silent', () => {
   const r = rng(12345);
-  const alphabet = Buffer.from('*$\r\n0123456789-GETSMgetsmxyz "\' \\');
+  const alphabet = [...'*$\r\n0123456789-GETSMgetsmxyz "\' \\'];
   for (let i = 0; i < 10000; i++) {
-    const len = Math.floor(r() * 64);
-    const buf = Buffer.alloc(len);
-    for (let j = 0; j < len; j++) buf[j] = r() < 0.8 ? alphabet[Math.floor(r() * alphabet.length)] : Math.floor(r() * 256);
-    const seen = scanChunks(randomChunks(buf, i, 9), makeCtx({}, 8));
+    const buf = randomTokens(r, alphabet, Math.floor(r() * 64), 0.8);
+    const seen = scanChunks(randomChunks(buf, i, 9, true), makeCtx({}, 8));
     assert.equal(seen.afterFraming, 0);
     assert.ok(seen.framing.length <= 1);
   }
@@ -270,7 +262,7 @@ test('mutated valid pipelines never make the scanner throw', () => {
     const buf = Buffer.from(base);
     const flips = 1 + Math.floor(r() * 3);
     for (let f = 0; f < flips; f++) buf[Math.floor(r() * buf.length)] = Math.floor(r() * 256);
-    const seen = scanChunks(randomChunks(buf, i, 11));
+    const seen = scanChunks(randomChunks(buf, i, 11, true));
     assert.equal(seen.afterFraming, 0);
     for (const q of seen.requests) {
       if (q.action === A.forward) assert.ok(q.msg.key !== null, 'a forwarded request always has a key');

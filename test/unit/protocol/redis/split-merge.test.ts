@@ -4,7 +4,8 @@ import { Msg, MsgAction } from '../../../../src/proxy/msg';
 import type { ErrnoName } from '../../../../src/proxy/errno';
 import { redisProtocol } from '../../../../src/protocol/redis/index';
 import { ReplyType } from '../../../../src/protocol/redis/reply-scanner';
-import { resp, scanAllWays } from './feed';
+import { resp } from '../../../helpers/wire';
+import { scanAllWays } from './feed';
 
 /** Keys name their server: "s2:x" lives on server 2, "down:x" has no live server. */
 function serverOf(key: Buffer): number {
