@@ -1,6 +1,6 @@
 // Free TCP ports for tests: ask the kernel for an ephemeral port on 127.0.0.1, then release it.
 // The port is only *probably* still free when the caller binds it, so every helper that spawns a
-// server on such a port retries with a fresh one on "address in use".
+// server on such a port retries with a fresh one on "address in use". occupyPort() holds one busy on purpose.
 
 import { createServer } from 'node:net';
 
@@ -16,4 +16,16 @@ export function freePort(): Promise<number> {
       srv.close((err) => (err ? reject(err) : port > 0 ? resolve(port) : reject(new Error('listen(0) gave no port'))));
     });
   });
+}
+
+/** A port on 127.0.0.1 held by a listening server until release(): for "address in use" tests. */
+export async function occupyPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1' }, () => resolve());
+  });
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  return { port, release: () => new Promise<void>((resolve) => srv.close(() => resolve())) };
 }
