@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { HASHES, HASH_NAMES, isHashName, type HashFn } from '../src/hashing/index';
 import { Placement } from '../src/distribution/placement';
+import { randomInt, rng } from '../test/helpers/random';
 
 const KEY_COUNT = 100_000;
 const ROUNDS = 7;
@@ -23,24 +24,18 @@ const SERVERS = [
 /** All keys back to back in one buffer, as they would sit in a receive buffer; offsets[i]..offsets[i+1]. */
 function makeKeys(): { buf: Buffer; offsets: Int32Array } {
   const offsets = new Int32Array(KEY_COUNT + 1);
-  let seed = 0x9e3779b9;
-  const rnd = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return seed >>> 0;
-  };
+  const next = rng(0x9e3779b9);
   const lengths: number[] = [];
   let total = 0;
   for (let i = 0; i < KEY_COUNT; i++) {
-    const len = 8 + (rnd() % 33);
+    const len = 8 + randomInt(next, 33);
     lengths.push(len);
     total += len;
   }
   const buf = Buffer.alloc(total);
   for (let i = 0, at = 0; i < KEY_COUNT; i++) {
     offsets[i] = at;
-    for (let k = 0; k < lengths[i]; k++) buf[at++] = 0x21 + (rnd() % 94); // printable, like most keys
+    for (let k = 0; k < lengths[i]; k++) buf[at++] = 0x21 + randomInt(next, 94); // printable, like most keys
   }
   offsets[KEY_COUNT] = total;
   return { buf, offsets };

@@ -5,14 +5,15 @@
 // Usage: npm run build && node dist/bench/metrics-cost.js [--rounds N] [--requests N] [--quick]
 
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { join } from 'node:path';
 import { startRedis, type Backend } from '../test/helpers/backends';
+import { httpGet } from '../test/helpers/http-get';
 import { poolYaml } from '../test/helpers/pool-yaml';
 import { freePort } from '../test/helpers/ports';
-import { findBinary, listening, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from '../test/helpers/processes';
+import { findBinary } from '../test/helpers/processes';
+import { startOurs, type OursProcess } from './ours-process';
+import { clockTicks, procSample } from './proc-sample';
 import { parseRedisBenchmarkCsv } from './redis-benchmark-csv';
+import { median } from './summary';
 
 /** The two variants compared; `on` is the one started with `--metrics-port`. */
 const VARIANTS = ['off', 'on'] as const;
@@ -24,8 +25,6 @@ const SCENARIOS = [
   { name: 'c50-P16', args: ['-c', '50', '-P', '16'], requests: 400_000 },
 ] as const;
 
-const MAIN = join(__dirname, '..', 'src', 'cli', 'main.js');
-const CLK_TCK = 100; // Linux USER_HZ on every mainstream kernel; /proc/<pid>/stat counts in these ticks.
 const TOOL_TIMEOUT_MS = 180_000;
 
 interface Options {
@@ -51,31 +50,20 @@ interface ProxyProcess {
   name: VariantName;
   port: number;
   metricsPort: number | null;
-  proc: Spawned;
-  dir: string;
+  ours: OursProcess;
 }
 
 /** Our proxy through the real CLI, as a user runs it; resolves once the pool listens. */
-async function startOurs(name: VariantName, backend: Backend): Promise<ProxyProcess> {
-  const dir = makeTempDir(`metrics-cost-${name}`);
+async function startVariant(name: VariantName, backend: Backend): Promise<ProxyProcess> {
   const { yaml, ports } = await poolYaml({ name: 'bench', redis: true, servers: [backend] });
-  const conf = join(dir, 'nutcracker.yml');
-  writeFileSync(conf, yaml);
   const metricsPort = name === 'on' ? await freePort() : null;
-  const args = [MAIN, '-c', conf, '-s', String(await freePort()), '-a', '127.0.0.1', '-o', join(dir, 'proxy.log')];
-  if (metricsPort !== null) args.push('--metrics-port', String(metricsPort));
-  const proc = spawnTracked(process.execPath, args, { cwd: dir });
-  const died = (): string | undefined => (proc.isRunning() ? undefined : `exited early:\n${proc.output()}`);
-  const port = ports.bench;
-  await waitFor(`proxy '${name}' on ${port}`, async () => ((await listening({ host: '127.0.0.1', port })) ? true : undefined), { failFast: died });
-  return { name, port, metricsPort, proc, dir };
+  const ours = await startOurs(yaml, 1, metricsPort === null ? [] : ['--metrics-port', String(metricsPort)]);
+  return { name, port: ports.bench, metricsPort, ours };
 }
 
 /** utime + stime of a process, in clock ticks. */
 function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]); // fields 14 and 15, counted from field 3
+  return procSample([pid]).cpuTicks;
 }
 
 function runBenchmark(binary: string, port: number, args: readonly string[], requests: number): Promise<Map<string, number>> {
@@ -90,27 +78,11 @@ function runBenchmark(binary: string, port: number, args: readonly string[], req
   });
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 /** Histogram observation count from the scrape: proves the `on` process really measured latencies. */
-function scrapeCount(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        const m = /^twemproxy_pool_request_duration_seconds_count\{pool="bench"\} (\d+)$/m.exec(body);
-        resolve(m ? Number(m[1]) : -1);
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function scrapeCount(port: number): Promise<number> {
+  const { body } = await httpGet(port, '/metrics');
+  const m = /^twemproxy_pool_request_duration_seconds_count\{pool="bench"\} (\d+)$/m.exec(body);
+  return m ? Number(m[1]) : -1;
 }
 
 async function main(): Promise<void> {
@@ -120,7 +92,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const procs: ProxyProcess[] = [];
   try {
-    for (const v of VARIANTS) procs.push(await startOurs(v, redis));
+    for (const v of VARIANTS) procs.push(await startVariant(v, redis));
     // scenario/test/variant → ops/s per round; scenario/cpu/variant → proxy CPU µs per request (SET and GET runs).
     const samples = new Map<string, number[]>();
     const add = (key: string, v: number): void => {
@@ -128,7 +100,7 @@ async function main(): Promise<void> {
       if (list === undefined) samples.set(key, [v]);
       else list.push(v);
     };
-    const med = (key: string): number => median(samples.get(key) ?? [NaN]);
+    const med = (key: string): number => median(samples.get(key) ?? []) ?? NaN;
 
     // One short warm-up each, so both JITs are hot before anything is recorded.
     for (const p of procs) await runBenchmark(binary, p.port, SCENARIOS[0].args, 20_000);
@@ -139,9 +111,9 @@ async function main(): Promise<void> {
       for (const sc of SCENARIOS) {
         const n = Math.max(1000, Math.round(sc.requests * opts.scale));
         for (const p of order) {
-          const before = cpuTicks(p.proc.pid);
+          const before = cpuTicks(p.ours.pid);
           const rps = await runBenchmark(binary, p.port, sc.args, n);
-          const cpuUs = ((cpuTicks(p.proc.pid) - before) / CLK_TCK) * 1e6;
+          const cpuUs = ((cpuTicks(p.ours.pid) - before) / clockTicks()) * 1e6;
           const perReq = cpuUs / (n * rps.size);
           for (const [test, value] of rps) add(`${sc.name}/${test}/${p.name}`, value);
           add(`${sc.name}/cpu/${p.name}`, perReq);
@@ -165,10 +137,7 @@ async function main(): Promise<void> {
       console.log(`${sc.name.padEnd(8)}  proxy CPU µs/request: off ${cOff.toFixed(2)}, on ${cOn.toFixed(2)}, ratio on/off ${(cOn / cOff).toFixed(3)}`);
     }
   } finally {
-    for (const p of procs) {
-      await stopProcess(p.proc);
-      removeTempDir(p.dir);
-    }
+    for (const p of procs) await p.ours.stop();
     await redis.stop();
   }
 }

@@ -6,16 +6,14 @@
 import type { RoundResult } from './measure';
 import { LIMITS } from './scenarios';
 
-export interface VariantSummary {
+/** The measures of a round that a variant's summary gives as medians over its good rounds. */
+export const MEASURES = ['opsPerSec', 'p50Ms', 'p99Ms', 'cpuUsPerReq', 'rssKb', 'rssBaseKb'] as const;
+export type Measure = (typeof MEASURES)[number];
+
+export interface VariantSummary extends Pick<RoundResult, Measure> {
   variant: string;
   rounds: number;
   okRounds: number;
-  opsPerSec?: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  cpuUsPerReq?: number;
-  rssKb?: number;
-  rssBaseKb?: number;
   errors: string[];
 }
 
@@ -56,19 +54,14 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
 export function summarizeVariant(variant: string, rounds: readonly RoundResult[]): VariantSummary {
   const mine = rounds.filter((r) => r.variant === variant);
   const ok = mine.filter((r) => r.error === undefined);
-  const pick = (f: (r: RoundResult) => number | undefined): number | undefined => median(ok.map(f));
-  return {
+  const summary: VariantSummary = {
     variant,
     rounds: mine.length,
     okRounds: ok.length,
-    opsPerSec: pick((r) => r.opsPerSec),
-    p50Ms: pick((r) => r.p50Ms),
-    p99Ms: pick((r) => r.p99Ms),
-    cpuUsPerReq: pick((r) => r.cpuUsPerReq),
-    rssKb: pick((r) => r.rssKb),
-    rssBaseKb: pick((r) => r.rssBaseKb),
     errors: [...new Set(mine.flatMap((r) => (r.error === undefined ? [] : [r.error])))],
   };
+  for (const m of MEASURES) summary[m] = median(ok.map((r) => r[m]));
+  return summary;
 }
 
 function check(what: string, limit: string, value: number | undefined, pass: (v: number) => boolean): Check {

@@ -19,12 +19,16 @@ export function probeServer(address: Address, protocol: Protocol, timeoutMs: num
   const socket = address.path !== null ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
   const codec = protocol.newServerCodec();
   let finished = false;
-  const finish = (ok: boolean): void => {
-    if (finished) return;
+  /** Release the socket and timer once; true for the call that did it. */
+  const stop = (): boolean => {
+    if (finished) return false;
     finished = true;
     clearTimeout(timer);
     socket.destroy();
-    done(ok);
+    return true;
+  };
+  const finish = (ok: boolean): void => {
+    if (stop()) done(ok);
   };
   const sink: ReplySink = {
     onReply: (_parts, _bytes, _type, failure) => finish(!failure),
@@ -36,9 +40,6 @@ export function probeServer(address: Address, protocol: Protocol, timeoutMs: num
   socket.on('error', () => finish(false));
   socket.on('close', () => finish(false));
   return () => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    socket.destroy();
+    stop();
   };
 }

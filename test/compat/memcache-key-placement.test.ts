@@ -68,12 +68,7 @@ describe('memcached key placement matches nutcracker', { skip }, () => {
   });
 
   async function flushAll(): Promise<void> {
-    for (const b of backends) {
-      const c = await connect(b.port);
-      c.send('flush_all\r\n');
-      assert.equal(String(await c.readReply('memcache')), 'OK\r\n');
-      await c.close();
-    }
+    for (const b of backends) assert.deepEqual((await mc.exchange(b.port, 'flush_all\r\n')).map(String), ['OK\r\n']);
   }
 
   /** Pipelined sets through one proxy, then pipelined single-key gets through the other. */
@@ -97,10 +92,7 @@ describe('memcached key placement matches nutcracker', { skip }, () => {
     const request = Buffer.concat(keys.map((k) => mc.line('get', k)));
     return Promise.all(
       backends.map(async (b) => {
-        const c = await connect(b.port);
-        c.send(request);
-        const replies = await c.readReplies(keys.length, 'memcache');
-        await c.close();
+        const replies = await mc.exchange(b.port, request, keys.length);
         return replies.filter((r) => r.subarray(0, 6).toString() === 'VALUE ').length;
       }),
     );

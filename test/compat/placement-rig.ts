@@ -6,7 +6,7 @@
 import { hasNutcracker, startMemcached, startNutcracker, startRedis, type Backend, type Nutcracker } from '../helpers/backends';
 import { freePort } from '../helpers/ports';
 import { poolYaml, startProxy, type PoolSpec, type RunningProxy } from '../helpers/proxy';
-import { connect, resp, type WireProtocol } from '../helpers/wire';
+import { exchangeOnce, readAll, resp, type WireProtocol } from '../helpers/wire';
 
 export const PROXIES = { nutcracker: "Debian's nutcracker 0.5.0", ours: 'twemproxy-ts (in-process)' } as const;
 export type ProxyName = keyof typeof PROXIES;
@@ -51,14 +51,8 @@ export const RIG_SKIP: string | false = hasNutcracker() ? false : 'Debian nutcra
 
 const EXCHANGE_TIMEOUT_MS = 20_000;
 
-async function exchange(port: number, requests: readonly Buffer[], protocol: WireProtocol): Promise<Buffer[]> {
-  const c = await connect(port);
-  try {
-    c.send(Buffer.concat(requests));
-    return await c.readReplies(requests.length, protocol, EXCHANGE_TIMEOUT_MS);
-  } finally {
-    await c.close();
-  }
+function exchange(port: number, requests: readonly Buffer[], protocol: WireProtocol): Promise<Buffer[]> {
+  return exchangeOnce(port, Buffer.concat(requests), requests.length, protocol, EXCHANGE_TIMEOUT_MS);
 }
 
 /** `count` distinct free ports (two proxies' listeners must never collide). */
@@ -122,8 +116,7 @@ export async function startPlacementRig(opts: RigOptions): Promise<PlacementRig>
         );
       },
       async stats(proxy) {
-        const c = await connect(statsPorts[proxy]);
-        return JSON.parse((await c.readUntilClose()).toString('utf8')) as Record<string, unknown>;
+        return JSON.parse((await readAll(statsPorts[proxy])).toString('utf8')) as Record<string, unknown>;
       },
       stop: stopAll,
     };

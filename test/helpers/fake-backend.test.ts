@@ -5,23 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { FAKE_MODES, startFakeBackend, type FakeBackend, type FakeBackendOptions } from './fake-backend';
-import { connect, resp, type WireClient } from './wire';
+import { clientFor, resp, type AfterHook } from './wire';
 
 const T = { timeout: 20_000 };
 
-type Ctx = { after(fn: () => Promise<void> | void): void };
-
-/** Start a fake / connect a client, closed after the test even when an assertion fails first. */
-async function fakeFor(t: Ctx, opts: FakeBackendOptions): Promise<FakeBackend> {
+/** Start a fake, closed after the test even when an assertion fails first. */
+async function fakeFor(t: AfterHook, opts: FakeBackendOptions): Promise<FakeBackend> {
   const fake = await startFakeBackend(opts);
   t.after(() => fake.close());
   return fake;
-}
-
-async function clientFor(t: Ctx, port: number): Promise<WireClient> {
-  const c = await connect(port);
-  t.after(() => c.close());
-  return c;
 }
 
 test('every fake mode is described', () => {

@@ -4,11 +4,11 @@
 // Resolves once the stats port and every pool's listen address are listening (checked without
 // connecting, so nutcracker's connection stats start from zero, as ours do).
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listenTargets } from './pool-yaml';
 import { freePort } from './ports';
-import { findBinary, listening, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from './processes';
+import { findBinary, logWithOutput, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitListening } from './processes';
 
 export interface NutcrackerOptions {
   /** Fixed stats port; default: a free one (retried if it is taken before nutcracker binds it). */
@@ -37,16 +37,6 @@ export function hasNutcracker(): boolean {
   return findBinary('nutcracker') !== null;
 }
 
-function readLog(file: string, proc: Spawned): string {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // not created yet
-  }
-  return text + proc.output();
-}
-
 /** Start nutcracker with `yaml` as its configuration. */
 export async function startNutcracker(yaml: string, opts: NutcrackerOptions = {}): Promise<Nutcracker> {
   const binary = findBinary('nutcracker');
@@ -61,14 +51,9 @@ export async function startNutcracker(yaml: string, opts: NutcrackerOptions = {}
     const statsPort = opts.statsPort ?? (await freePort());
     const args = ['-c', confFile, '-s', String(statsPort), '-a', '127.0.0.1', '-i', '100', '-o', logFile];
     const proc = spawnTracked(binary, args.concat(opts.extraArgs ?? []), { cwd: dir });
-    const died = (): string | undefined => (proc.isRunning() ? undefined : `exited early:\n${readLog(logFile, proc)}`);
+    const died = (): string | undefined => (proc.isRunning() ? undefined : `exited early:\n${logWithOutput(logFile, proc)}`);
     try {
-      for (const target of [{ host: '127.0.0.1', port: statsPort }, ...pools]) {
-        const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
-        await waitFor(`nutcracker listening on ${where}`, async () => ((await listening(target)) ? true : undefined), {
-          failFast: died,
-        });
-      }
+      await waitListening('nutcracker', [{ host: '127.0.0.1', port: statsPort }, ...pools], { failFast: died });
       return {
         statsPort,
         pid: proc.pid,
@@ -82,7 +67,7 @@ export async function startNutcracker(yaml: string, opts: NutcrackerOptions = {}
         kill(signal) {
           if (proc.isRunning()) proc.child.kill(signal);
         },
-        log: () => readLog(logFile, proc),
+        log: () => logWithOutput(logFile, proc),
       };
     } catch (err) {
       await stopProcess(proc, 200);

@@ -1,6 +1,7 @@
 // Free TCP ports for tests: ask the kernel for an ephemeral port on 127.0.0.1, then release it.
 // The port is only *probably* still free when the caller binds it, so every helper that spawns a
-// server on such a port retries with a fresh one on "address in use". occupyPort() holds one busy on purpose.
+// server on such a port retries with a fresh one on "address in use". occupyPort() keeps one busy
+// on purpose, for tests of what happens when a port is taken.
 
 import { createServer } from 'node:net';
 

@@ -1,7 +1,8 @@
 // Child processes spawned by the test helpers (redis-server, memcached, nutcracker). Every child is
 // tracked so none outlives the test file: leftovers get SIGKILL when the process exits or is
 // interrupted (SIGINT/SIGTERM from the test runner). Also the polling primitives the spawners share:
-// "wait until this probe succeeds, or fail early if the child died", and "does this port accept".
+// "wait until this probe succeeds, or fail early if the child died", "does this port accept", "wait
+// until these ports listen", and temporary directories removed however a test ends.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -69,6 +70,30 @@ export function makeTempDir(prefix: string): string {
 export function removeTempDir(dir: string): void {
   tempDirs.delete(dir);
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Run `fn` (synchronous) with a fresh temporary directory, removed afterwards whatever happens. */
+export function withTempDir<T>(prefix: string, fn: (dir: string) => T): T {
+  const dir = makeTempDir(prefix);
+  try {
+    return fn(dir);
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/** A file's text, or '' while it does not exist (yet): for logs and pid files a process writes. */
+export function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A process's log file (empty while it does not exist yet) followed by what the process printed. */
+export function logWithOutput(logFile: string, proc: Spawned): string {
+  return readOrEmpty(logFile) + proc.output();
 }
 
 /** Spawn a child whose output is captured and whose life is tracked. */
@@ -215,6 +240,21 @@ export async function listening(target: Target): Promise<boolean> {
     const f = line.trim().split(/\s+/);
     return f[1]?.endsWith(`:${port}`) === true && f[3] === TCP_LISTEN;
   });
+}
+
+/**
+ * Wait until every target listens (see listening()), `what` naming the process in messages; with
+ * `failFast` (e.g. "the process exited") waiting stops at once, as in waitFor().
+ */
+export async function waitListening(
+  what: string,
+  targets: readonly Target[],
+  opts: { timeoutMs?: number; failFast?: () => string | undefined } = {},
+): Promise<void> {
+  for (const target of targets) {
+    const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
+    await waitFor(`${what} listening on ${where}`, async () => ((await listening(target)) ? true : undefined), opts);
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 // A raw TCP client for byte-level tests: send exact bytes, read back exactly n complete replies (framed
 // by frame-length.ts, returned as the bytes received), or everything until the peer closes. Reads time
 // out with a message that shows what did arrive, so a hung proxy fails a test instead of stalling it.
-// Plus resp(): the RESP array encoding of a command, built as bytes.
+// Plus clientFor() (closed after the test), exchangeOnce() (one request stream on a fresh connection),
+// readAll() (a peer that writes and closes, like a stats port) and resp(), a command as RESP bytes.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { frameLength, preview, type WireProtocol } from './frame-length';
@@ -152,6 +153,52 @@ export function connect(port: number | string, host = '127.0.0.1'): Promise<Wire
       resolve(new Client(socket));
     });
   });
+}
+
+/** The part of node:test's TestContext the helpers need: cleanup after the test. */
+export interface AfterHook {
+  after(fn: () => Promise<void> | void): void;
+}
+
+/** A wire client to 127.0.0.1:<port>, closed after the test even when an assertion fails first. */
+export async function clientFor(t: AfterHook, port: number): Promise<WireClient> {
+  const c = await connect(port);
+  t.after(() => c.close());
+  return c;
+}
+
+/** One exchange on a fresh connection: send `request`, read `n` replies, close. */
+export async function exchangeOnce(
+  port: number | string,
+  request: Buffer | string,
+  n: number,
+  protocol: WireProtocol,
+  timeoutMs?: number,
+): Promise<Buffer[]> {
+  const c = await connect(port);
+  try {
+    c.send(request);
+    return await c.readReplies(n, protocol, timeoutMs);
+  } finally {
+    await c.close();
+  }
+}
+
+/**
+ * Everything the peer at <host>:<port> sends (after `send`, if given) until it closes the connection,
+ * as from a stats port, which writes its document and closes. A refused connection or a socket
+ * error (such as a reset) rejects.
+ */
+export async function readAll(port: number, opts: { host?: string; send?: Buffer | string; timeoutMs?: number } = {}): Promise<Buffer> {
+  const c = await connect(port, opts.host);
+  try {
+    if (opts.send !== undefined) c.send(opts.send);
+    const all = await c.readUntilClose(opts.timeoutMs);
+    if (c.error !== null) throw c.error;
+    return all;
+  } finally {
+    await c.close();
+  }
 }
 
 /** A command as a RESP array of bulk strings: resp('SET', 'k', 'v') → *3\r\n$3\r\nSET\r\n... */

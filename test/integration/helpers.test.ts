@@ -13,7 +13,7 @@ import { startFakeBackend } from '../helpers/fake-backend';
 import { poolYaml } from '../helpers/pool-yaml';
 import { freePort } from '../helpers/ports';
 import { accepts, processAlive as alive, waitFor } from '../helpers/processes';
-import { connect, resp, type WireClient } from '../helpers/wire';
+import { clientFor, exchangeOnce, resp } from '../helpers/wire';
 
 const T = { timeout: 30_000 };
 const NEEDS_NUTCRACKER = { ...T, skip: !hasNutcracker() && 'nutcracker not installed (scripts/install-deps.sh)' };
@@ -31,20 +31,8 @@ async function memcachedFor(t: TestContext): Promise<Backend> {
   return b;
 }
 
-async function clientFor(t: TestContext, port: number): Promise<WireClient> {
-  const c = await connect(port);
-  t.after(() => c.close());
-  return c;
-}
-
 async function redisCommand(port: number, ...args: string[]): Promise<string> {
-  const c = await connect(port);
-  try {
-    c.send(resp(...args));
-    return String(await c.readReply('redis'));
-  } finally {
-    await c.close();
-  }
+  return String((await exchangeOnce(port, resp(...args), 1, 'redis'))[0]);
 }
 
 test('freePort gives a port that can be bound on 127.0.0.1', T, async (t) => {

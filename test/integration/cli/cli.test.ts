@@ -6,12 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describeStats } from '../../../src/cli/describe-stats';
 import { usageText } from '../../../src/cli/options';
 import { VERSION } from '../../../src/cli/version';
-import { freePort } from '../../helpers/ports';
+import { freePort, occupyPort } from '../../helpers/ports';
 import { accepts, makeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from '../../helpers/processes';
 
 const MAIN = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
@@ -303,9 +302,7 @@ test('a pid file that cannot be written stops the start with exit 1 and nothing 
 });
 
 test('a listen port in use stops the start with exit 1, a message, and no pid file', async () => {
-  const blocker: Server = createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  const port = (blocker.address() as { port: number }).port;
+  const { port, release } = await occupyPort();
   try {
     const conf = file('busy.yml', `alpha:\n  listen: 127.0.0.1:${port}\n  servers:\n    - 127.0.0.1:1:1 s1\n`);
     const pidFile = file('busy.pid');
@@ -314,7 +311,7 @@ test('a listen port in use stops the start with exit 1, a message, and no pid fi
     assert.match(r.stderr, /^twemproxy-ts: .+/m);
     assert.equal(existsSync(pidFile), false);
   } finally {
-    blocker.close();
+    await release();
   }
 });
 
@@ -343,9 +340,7 @@ test('-d returns 0 once the daemon listens; relative paths resolve from the work
 });
 
 test('-d reports a start-up failure of the daemon and exits 1', async () => {
-  const blocker: Server = createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  const port = (blocker.address() as { port: number }).port;
+  const { port, release } = await occupyPort();
   try {
     const conf = file('dbusy.yml', `alpha:\n  listen: 127.0.0.1:${port}\n  servers:\n    - 127.0.0.1:1:1 s1\n`);
     const pidFile = file('dbusy.pid');
@@ -354,6 +349,6 @@ test('-d reports a start-up failure of the daemon and exits 1', async () => {
     assert.match(r.stderr, /^twemproxy-ts: .+/);
     assert.equal(existsSync(pidFile), false);
   } finally {
-    blocker.close();
+    await release();
   }
 });

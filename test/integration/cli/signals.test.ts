@@ -3,9 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from '../../helpers/processes';
+import { makeTempDir, readOrEmpty, spawnTracked, stopProcess, waitFor, type Spawned } from '../../helpers/processes';
 
 const SRC = join(__dirname, '..', '..', '..', 'src');
 const FIXTURE = `
@@ -23,16 +23,8 @@ setInterval(() => {}, 1 << 30);
 
 const dir = makeTempDir('cli-signals');
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 async function waitLine(p: Spawned, file: string, text: string): Promise<void> {
-  await waitFor(`'${text}' in ${file}`, async () => (read(file).includes(text) ? true : undefined), {
+  await waitFor(`'${text}' in ${file}`, async () => (readOrEmpty(file).includes(text) ? true : undefined), {
     failFast: () => (p.isRunning() ? undefined : `process exited: ${p.output()}`),
   });
 }
@@ -47,7 +39,7 @@ async function start(level: number): Promise<{ p: Spawned; file: string }> {
 
 /** The messages of a log file, timestamps removed. */
 function messages(file: string): string[] {
-  return read(file)
+  return readOrEmpty(file)
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => l.replace(/^\[[^\]]*\] /, ''));
@@ -73,26 +65,21 @@ test('SIGTTIN raises and SIGTTOU lowers the level, each logged as nutcracker doe
 });
 
 test('at the top and bottom levels only the signal is logged, and the level stays', async () => {
-  const top = await start(11);
-  try {
-    top.p.child.kill('SIGTTIN');
-    await waitLine(top.p, top.file, 'up logging level');
-    top.p.child.kill('SIGUSR2');
-    await waitLine(top.p, top.file, 'signal 12 (SIGUSR2) received');
-    assert.deepEqual(messages(top.file).slice(1), ['signal 21 (SIGTTIN) received, up logging level', 'signal 12 (SIGUSR2) received']);
-  } finally {
-    await stopProcess(top.p);
-  }
-  const bottom = await start(0);
-  try {
-    bottom.p.child.kill('SIGTTOU');
-    await waitLine(bottom.p, bottom.file, 'down logging level');
-    bottom.p.child.kill('SIGUSR2');
-    await waitLine(bottom.p, bottom.file, 'signal 12 (SIGUSR2) received');
-    assert.deepEqual(messages(bottom.file).slice(1), ['signal 22 (SIGTTOU) received, down logging level', 'signal 12 (SIGUSR2) received']);
-  } finally {
-    await stopProcess(bottom.p);
-  }
+  /** At `level`, `signal` logs only `logged`; SIGUSR2 (logged at every level) shows nothing else came. */
+  const atLimit = async (level: number, signal: NodeJS.Signals, logged: string): Promise<void> => {
+    const { p, file } = await start(level);
+    try {
+      p.child.kill(signal);
+      await waitLine(p, file, logged);
+      p.child.kill('SIGUSR2');
+      await waitLine(p, file, 'signal 12 (SIGUSR2) received');
+      assert.deepEqual(messages(file).slice(1), [logged, 'signal 12 (SIGUSR2) received']);
+    } finally {
+      await stopProcess(p);
+    }
+  };
+  await atLimit(11, 'SIGTTIN', 'signal 21 (SIGTTIN) received, up logging level');
+  await atLimit(0, 'SIGTTOU', 'signal 22 (SIGTTOU) received, down logging level');
 });
 
 test('SIGHUP after the log was moved away reopens a new file at the same path', async () => {

@@ -6,10 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { freePort } from '../../helpers/ports';
 import { listenTargets } from '../../helpers/pool-yaml';
-import { findBinary, listening, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitFor } from '../../helpers/processes';
+import { findBinary, logWithOutput, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitListening } from '../../helpers/processes';
+import { readAll } from '../../helpers/wire';
 
 /** The compiled CLI, relative to this file's place in dist/test/integration/liveness/. */
 const MAIN = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
@@ -50,20 +50,8 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Read a stats port's JSON (the server writes it and closes). */
-export function readStats(port: number): Promise<StatsJson> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ port, host: '127.0.0.1' });
-    const chunks: Buffer[] = [];
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('error', reject);
-    sock.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatsJson);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+export async function readStats(port: number): Promise<StatsJson> {
+  return JSON.parse((await readAll(port)).toString('utf8')) as StatsJson;
 }
 
 export async function startChildProxy(yaml: string, opts: ChildProxyOptions = {}): Promise<ChildProxy> {
@@ -78,19 +66,11 @@ export async function startChildProxy(yaml: string, opts: ChildProxyOptions = {}
   // exec: the pid we hold is the proxy's own, so /proc/<pid>/status is its memory.
   const script = `${limit}exec "${process.execPath}" "${MAIN}" -c "${conf}" -s ${statsPort} -a 127.0.0.1 -o "${logFile}" -v 5`;
   const proc = spawnTracked(bash, ['-c', script], { cwd: dir });
-  const readLog = (): string => {
-    try {
-      return readFileSync(logFile, 'utf8') + proc.output();
-    } catch {
-      return proc.output();
-    }
-  };
+  const readLog = (): string => logWithOutput(logFile, proc);
   try {
-    for (const target of [{ host: '127.0.0.1', port: statsPort }, ...listenTargets(yaml)]) {
-      await waitFor(`child proxy listening on ${JSON.stringify(target)}`, async () => ((await listening(target)) ? true : undefined), {
-        failFast: () => (proc.isRunning() ? undefined : `exited early:\n${readLog()}`),
-      });
-    }
+    await waitListening('child proxy', [{ host: '127.0.0.1', port: statsPort }, ...listenTargets(yaml)], {
+      failFast: () => (proc.isRunning() ? undefined : `exited early:\n${readLog()}`),
+    });
   } catch (err) {
     await stopProcess(proc, 500);
     removeTempDir(dir);

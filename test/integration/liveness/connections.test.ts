@@ -11,8 +11,8 @@ import { startMemcached, startRedis, type Backend } from '../../helpers/backends
 import type { WireProtocol } from '../../helpers/frame-length';
 import { delay, waitFor } from '../../helpers/processes';
 import { poolYaml, startProxy } from '../../helpers/proxy';
-import { connect, resp } from '../../helpers/wire';
-import { ask, clientFor, errorLine, handleCount, startFakePool } from './liveness-kit';
+import { clientFor, connect, resp } from '../../helpers/wire';
+import { ask, errorLine, handleCount, startFakePool } from './liveness-kit';
 
 const T = { timeout: 20_000 };
 const PING: Record<WireProtocol, string> = { redis: '*1\r\n$4\r\nPING\r\n', memcache: 'version\r\n' };

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import type { WireProtocol } from '../../helpers/frame-length';
 import { hasNutcracker, startNutcracker } from '../../helpers/backends';
 import { poolYaml } from '../../helpers/proxy';
-import { connect } from '../../helpers/wire';
-import { ask, clientFor, errorLine, getRequest, identity, keysByServer, placementOf, startFakePool, type FakePool } from './liveness-kit';
+import { clientFor, connect } from '../../helpers/wire';
+import { ask, errorLine, getRequest, identity, keysByServer, placementOf, startFakePool, type FakePool } from './liveness-kit';
 
 const T = { timeout: 20_000 };
 /** Long enough that no probe (nor nutcracker's blind retry) happens during a test. */

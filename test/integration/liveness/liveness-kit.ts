@@ -1,7 +1,7 @@
 // Shared set-up for the liveness tests: our proxy (in-process) in front of fault-injecting fake
 // backends that answer with their own name, so a reply says which server served it; key finders;
-// stats read straight from the proxy; and the "everything released" check (stats gauges back to
-// zero, process handles back to the count before the scenario).
+// ejecting s2; stats read straight from the proxy; and the "everything released" check (stats
+// gauges back to zero, process handles back to the count before the scenario).
 
 import assert from 'node:assert/strict';
 import type { Proxy } from '../../../src/proxy/proxy';
@@ -10,14 +10,12 @@ import { startFakeBackend, type FakeBackend, type FakeBehaviour } from '../../he
 import type { WireProtocol } from '../../helpers/frame-length';
 import { delay, waitFor } from '../../helpers/processes';
 import { poolYaml, startProxy, type RunningProxy, type ServerSpec } from '../../helpers/proxy';
-import { connect, resp, type WireClient } from '../../helpers/wire';
+import { connect, exchangeOnce, resp, type AfterHook, type WireClient } from '../../helpers/wire';
 
 export type Directives = Record<string, string | number | boolean>;
 
 /** Minimal test context (node:test's TestContext has more). */
-export interface Ctx {
-  after(fn: () => Promise<void> | void): void;
-}
+export type Ctx = AfterHook;
 
 /** A reply naming the fake that sent it: `+s2` for Redis, `VALUE <key> 0 2 / s2 / END` for memcached. */
 export function identity(name: string, protocol: WireProtocol): FakeBehaviour {
@@ -94,13 +92,6 @@ export async function startFakePool(t: Ctx, opts: FakePoolOptions = {}): Promise
   };
 }
 
-/** A wire client closed after the test. */
-export async function clientFor(t: Ctx, port: number): Promise<WireClient> {
-  const c = await connect(port);
-  t.after(() => c.close());
-  return c;
-}
-
 /** One request, one reply, on client `c`. */
 export async function ask(c: WireClient, request: Buffer, protocol: WireProtocol, timeoutMs?: number): Promise<string> {
   c.send(request);
@@ -133,15 +124,23 @@ export async function keysByServer(fp: FakePool, perServer = 1, prefix = 'key:')
   }
 }
 
+/**
+ * Eject s2 of a pool with auto_eject_hosts and server_failure_limit 1: s2 starts resetting, one
+ * request on `c` for its key `key` gets the reset error, and s2 is out. Returns how many requests s2
+ * had seen by then: whatever it sees afterwards is a probe.
+ */
+export async function ejectS2(fp: FakePool, c: WireClient, key: string): Promise<number> {
+  const s2 = fp.fakes[1];
+  s2.setBehaviour({ mode: 'reset' });
+  assert.equal(await ask(c, getRequest(key, fp.protocol), fp.protocol), errorLine('Connection reset by peer', fp.protocol));
+  assert.equal(fp.server(1).ejected, true, 's2 is ejected after one failure');
+  return s2.requests.length;
+}
+
 /** Which server each key is routed to right now (null where the reply was not an identity). */
 export async function placementOf(port: number, keys: readonly string[], protocol: WireProtocol): Promise<(string | null)[]> {
-  const c = await connect(port);
-  try {
-    c.send(Buffer.concat(keys.map((k) => getRequest(k, protocol))));
-    return (await c.readReplies(keys.length, protocol)).map((r) => servedBy(r, protocol));
-  } finally {
-    await c.close();
-  }
+  const replies = await exchangeOnce(port, Buffer.concat(keys.map((k) => getRequest(k, protocol))), keys.length, protocol);
+  return replies.map((r) => servedBy(r, protocol));
 }
 
 /** Count of live handles (sockets, servers, child processes) in this process. */

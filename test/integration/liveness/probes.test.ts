@@ -12,8 +12,8 @@ import { hasNutcracker, startNutcracker } from '../../helpers/backends';
 import type { WireProtocol } from '../../helpers/frame-length';
 import { delay, waitFor } from '../../helpers/processes';
 import { poolYaml } from '../../helpers/proxy';
-import { connect } from '../../helpers/wire';
-import { ask, clientFor, errorLine, getRequest, identity, keysByServer, servedBy, startFakePool, type Ctx } from './liveness-kit';
+import { clientFor, connect } from '../../helpers/wire';
+import { ask, ejectS2, errorLine, getRequest, identity, keysByServer, servedBy, startFakePool, type Ctx } from './liveness-kit';
 
 const T = { timeout: 20_000 };
 const PROBE: Record<WireProtocol, Buffer> = { redis: redisProtocol.probeRequest, memcache: memcacheProtocol.probeRequest };
@@ -22,12 +22,9 @@ const PROBE: Record<WireProtocol, Buffer> = { redis: redisProtocol.probeRequest,
 async function ejectedS2(t: Ctx, protocol: WireProtocol, retry: number, extra: Record<string, number> = {}) {
   const fp = await startFakePool(t, { protocol, directives: { auto_eject_hosts: true, server_failure_limit: 1, server_retry_timeout: retry, ...extra } });
   const keys = await keysByServer(fp, 5);
-  const s2 = fp.fakes[1];
-  s2.setBehaviour({ mode: 'reset' });
   const c = await clientFor(t, fp.port);
-  assert.equal(await ask(c, getRequest(keys.s2[0], protocol), protocol), errorLine('Connection reset by peer', protocol));
-  assert.equal(fp.server(1).ejected, true);
-  return { fp, c, keys, s2, ejectedAt: s2.requests.length };
+  const ejectedAt = await ejectS2(fp, c, keys.s2[0]);
+  return { fp, c, keys, s2: fp.fakes[1], ejectedAt };
 }
 
 for (const protocol of ['redis', 'memcache'] as const) {

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { hasNutcracker, startNutcracker } from '../../helpers/backends';
 import { startFakeBackend } from '../../helpers/fake-backend';
 import { poolYaml } from '../../helpers/proxy';
-import { connect, resp } from '../../helpers/wire';
-import { ask, clientFor, errorLine, getRequest, startFakePool } from './liveness-kit';
+import { clientFor, exchangeOnce, resp } from '../../helpers/wire';
+import { ask, errorLine, getRequest, startFakePool } from './liveness-kit';
 
 const T = { timeout: 20_000 };
 const TIMED_OUT = errorLine('Connection timed out', 'redis');
@@ -94,15 +94,7 @@ test('the same stalled server gives the same bytes through nutcracker and throug
   const ours = await startFakePool(t, { servers: 1, directives: { timeout: 250 } });
   ours.fakes[0].setBehaviour({ mode: 'silent' });
   const script = Buffer.concat([resp('GET', 'a'), resp('SET', 'b', '1'), resp('PING'), resp('DEL', 'c', 'd')]);
-  const run = async (port: number): Promise<string[]> => {
-    const c = await connect(port);
-    try {
-      c.send(script);
-      return (await c.readReplies(4, 'redis')).map(String);
-    } finally {
-      await c.close();
-    }
-  };
+  const run = async (port: number): Promise<string[]> => (await exchangeOnce(port, script, 4, 'redis')).map(String);
   const [theirs, mine] = await Promise.all([run(ports.nc), run(ours.port)]);
   assert.deepEqual(mine, theirs);
   assert.deepEqual(mine, [TIMED_OUT, TIMED_OUT, '+PONG\r\n', TIMED_OUT]);

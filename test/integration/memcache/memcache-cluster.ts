@@ -5,7 +5,7 @@
 
 import { hasNutcracker, startMemcached, startNutcracker, type Backend, type Nutcracker } from '../../helpers/backends';
 import { poolYaml, startProxy, type RunningProxy } from '../../helpers/proxy';
-import { connect } from '../../helpers/wire';
+import { exchangeOnce } from '../../helpers/wire';
 
 export interface ClusterOptions {
   /** Number of memcached backends (named s1..sN in the pool); default 3. */
@@ -69,15 +69,8 @@ export async function startMemcacheCluster(opts: ClusterOptions = {}): Promise<M
     }
     const running = proxy;
     let stopped = false;
-    const direct = async (i: number, request: Buffer | string, replies = 1): Promise<Buffer[]> => {
-      const c = await connect(backends[i].port);
-      try {
-        c.send(bytes(request));
-        return await c.readReplies(replies, 'memcache');
-      } finally {
-        await c.close();
-      }
-    };
+    const direct = (i: number, request: Buffer | string, replies = 1): Promise<Buffer[]> =>
+      exchangeOnce(backends[i].port, bytes(request), replies, 'memcache');
     return {
       backends,
       proxy: running,

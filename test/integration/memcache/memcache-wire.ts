@@ -4,7 +4,7 @@
 // so everything is a Buffer and strings are read as latin1 (one byte per character).
 
 import { randomChunks } from '../../helpers/random';
-import { connect, type WireClient } from '../../helpers/wire';
+import { connect, exchangeOnce, type WireClient } from '../../helpers/wire';
 
 export type Bytes = Buffer | string;
 
@@ -57,14 +57,8 @@ export const memcacheWire = {
   },
 
   /** Connect, send, read `n` replies, close. */
-  async exchange(port: number, request: Bytes, n = 1): Promise<Buffer[]> {
-    const c = await connect(port);
-    try {
-      c.send(b(request));
-      return await c.readReplies(n, 'memcache');
-    } finally {
-      await c.close();
-    }
+  exchange(port: number, request: Bytes, n = 1): Promise<Buffer[]> {
+    return exchangeOnce(port, b(request), n, 'memcache');
   },
 
   /**

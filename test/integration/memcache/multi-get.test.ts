@@ -110,10 +110,7 @@ test('many clients multi-getting at the same time each receive their own values'
   const results = await Promise.all(
     Array.from({ length: clients }, async (_, n) => {
       const keys = [s1(n % 5), s2((n + 1) % 5), s3((n + 2) % 5), `mg:none-${n}`, s1((n + 3) % 5)];
-      const c = await connect(cluster.port);
-      c.send(Buffer.concat(Array.from({ length: 10 }, () => mc.line('get', ...keys))));
-      const replies = (await c.readReplies(10, 'memcache')).map(String);
-      await c.close();
+      const replies = (await mc.exchange(cluster.port, Buffer.concat(Array.from({ length: 10 }, () => mc.line('get', ...keys))), 10)).map(String);
       return { keys, replies };
     }),
   );

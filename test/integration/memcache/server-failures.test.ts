@@ -3,9 +3,9 @@
 // that closes mid-reply `SERVER_ERROR unknown`, one that answers nonsense `SERVER_ERROR Invalid
 // argument`; noreply requests stay silent; other servers keep answering; ejection moves keys away.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeBackend, type FakeBackend } from '../../helpers/fake-backend';
+import { startFakeBackend, type FakeBehaviour } from '../../helpers/fake-backend';
 import { accepts, waitFor } from '../../helpers/processes';
 import { poolYaml, startProxy } from '../../helpers/proxy';
 import { connect } from '../../helpers/wire';
@@ -113,40 +113,30 @@ test('with auto_eject_hosts a dead server is ejected after server_failure_limit 
   assert.equal(onLive.filter((r) => r.startsWith('VALUE ')).length, 1, 'the key now lives on one of the live servers');
 });
 
-/** Our proxy in front of one fake memcached backend. */
-async function proxyOnFake(fake: FakeBackend): Promise<{ port: number; stop: () => Promise<void> }> {
+/** Our proxy in front of one fake memcached backend behaving as `behaviour`; both stopped after the test. */
+async function proxyOnFake(t: TestContext, behaviour: FakeBehaviour): Promise<{ port: number }> {
+  const fake = await startFakeBackend({ protocol: 'memcache', ...behaviour });
   const { yaml, ports } = await poolYaml({ name: 'mc', servers: [fake] });
   const proxy = await startProxy(yaml);
-  return { port: ports.mc, stop: () => proxy.stop() };
-}
-
-test('a backend that closes in the middle of a reply gives SERVER_ERROR unknown', T, async (t) => {
-  const fake = await startFakeBackend({ protocol: 'memcache', mode: 'close-mid-reply', reply: 'VALUE k 0 10\r\n0123456789\r\nEND\r\n', cutAfter: 20 });
-  const proxy = await proxyOnFake(fake);
   t.after(async () => {
     await proxy.stop();
     await fake.close();
   });
+  return { port: ports.mc };
+}
+
+test('a backend that closes in the middle of a reply gives SERVER_ERROR unknown', T, async (t) => {
+  const proxy = await proxyOnFake(t, { mode: 'close-mid-reply', reply: 'VALUE k 0 10\r\n0123456789\r\nEND\r\n', cutAfter: 20 });
   assert.deepEqual((await mc.exchange(proxy.port, 'get k\r\n')).map(String), ['SERVER_ERROR unknown\r\n']);
 });
 
 test('a backend that answers something that is not memcached gives SERVER_ERROR Invalid argument', T, async (t) => {
-  const fake = await startFakeBackend({ protocol: 'memcache', mode: 'answer', reply: '+OK\r\n' });
-  const proxy = await proxyOnFake(fake);
-  t.after(async () => {
-    await proxy.stop();
-    await fake.close();
-  });
+  const proxy = await proxyOnFake(t, { mode: 'answer', reply: '+OK\r\n' });
   assert.deepEqual((await mc.exchange(proxy.port, 'get k\r\n')).map(String), ['SERVER_ERROR Invalid argument\r\n']);
 });
 
 test('a backend error line is passed through unchanged for a single-key request', T, async (t) => {
-  const fake = await startFakeBackend({ protocol: 'memcache', mode: 'error', error: 'SERVER_ERROR out of memory storing object' });
-  const proxy = await proxyOnFake(fake);
-  t.after(async () => {
-    await proxy.stop();
-    await fake.close();
-  });
+  const proxy = await proxyOnFake(t, { mode: 'error', error: 'SERVER_ERROR out of memory storing object' });
   const replies = await mc.exchange(proxy.port, Buffer.concat([mc.store('set', 'k', 'v'), mc.line('get', 'k')]), 2);
   assert.deepEqual(replies.map(String), ['SERVER_ERROR out of memory storing object\r\n', 'SERVER_ERROR out of memory storing object\r\n']);
 });

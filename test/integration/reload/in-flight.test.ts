@@ -4,34 +4,25 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
 import { startMemcached, startRedis, type Backend } from '../../helpers/backends';
-import { freePort } from '../../helpers/ports';
+import { freePort, occupyPort } from '../../helpers/ports';
 import { accepts, waitFor } from '../../helpers/processes';
 import { poolYaml, startProxy, type PoolSpec, type RunningProxy } from '../../helpers/proxy';
-import { connect, resp, type WireClient } from '../../helpers/wire';
+import { clientFor, resp, type AfterHook } from '../../helpers/wire';
 import { exchange, redisClients, waitRedisClients } from './reload-kit';
 
 const T = { timeout: 20_000 };
 
-type Ctx = { after(fn: () => Promise<void> | void): void };
-
-async function redisFor(t: Ctx, n: number): Promise<Backend[]> {
+async function redisFor(t: AfterHook, n: number): Promise<Backend[]> {
   const list = await Promise.all(Array.from({ length: n }, () => startRedis()));
   t.after(() => Promise.all(list.map((b) => b.stop())).then(() => undefined));
   return list;
 }
 
-async function proxyFor(t: Ctx, yaml: string): Promise<RunningProxy> {
+async function proxyFor(t: AfterHook, yaml: string): Promise<RunningProxy> {
   const p = await startProxy(yaml);
   t.after(() => p.stop());
   return p;
-}
-
-async function clientFor(t: Ctx, port: number): Promise<WireClient> {
-  const c = await connect(port);
-  t.after(() => c.close());
-  return c;
 }
 
 async function yamlAt(port: number, ...pools: PoolSpec[]): Promise<string> {
@@ -138,10 +129,9 @@ test('a new pool that cannot bind rejects the whole reload, and nothing changes'
   const [r1, r2] = await redisFor(t, 2);
   await setDirect(r1, 'k', 'one');
   await setDirect(r2, 'k', 'two');
-  const [port, busyPort] = [await freePort(), await freePort()];
-  const squatter: Server = createServer();
-  await new Promise<void>((resolve) => squatter.listen(busyPort, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+  const port = await freePort();
+  const { port: busyPort, release } = await occupyPort();
+  t.after(release);
   const alpha = (server: Backend): PoolSpec => ({ name: 'alpha', redis: true, servers: [{ port: server.port }] });
   const p = await proxyFor(t, await yamlAt(port, alpha(r1)));
   const c = await clientFor(t, port);
@@ -156,7 +146,7 @@ test('a new pool that cannot bind rejects the whole reload, and nothing changes'
   const extra = p.proxy.snapshot().extra ?? {};
   assert.deepEqual([extra.config_reloads_total, extra.config_reload_failures_total, extra.config_last_reload_successful], [1, 1, 0]);
 
-  await new Promise<void>((resolve) => squatter.close(() => resolve()));
+  await release();
   const applied = await p.reload();
   assert.equal(applied.ok, true, applied.message);
   c.send(resp('GET', 'k'));

@@ -7,7 +7,7 @@ import { startNutcracker, type Backend } from '../../helpers/backends';
 import { freePort } from '../../helpers/ports';
 import { poolYaml, type PoolSpec } from '../../helpers/proxy';
 import { waitFor } from '../../helpers/processes';
-import { connect, resp, type WireClient } from '../../helpers/wire';
+import { connect, exchangeOnce, resp, type WireClient } from '../../helpers/wire';
 
 /** Long enough for a reply delayed by a reload; a hung proxy still fails the test. */
 const REPLY_TIMEOUT_MS = 10_000;
@@ -109,13 +109,7 @@ export async function startLoad(port: number, opts: LoadOptions): Promise<Load> 
 
 /** One pipelined exchange on a fresh connection. */
 export async function exchange(port: number, requests: readonly Buffer[]): Promise<string[]> {
-  const c = await connect(port);
-  try {
-    c.send(Buffer.concat(requests));
-    return (await c.readReplies(requests.length, 'redis', REPLY_TIMEOUT_MS)).map((r) => r.toString('latin1'));
-  } finally {
-    await c.close();
-  }
+  return (await exchangeOnce(port, Buffer.concat(requests), requests.length, 'redis', REPLY_TIMEOUT_MS)).map((r) => r.toString('latin1'));
 }
 
 /** SET every key (value "placed") on one connection; throws unless every reply is +OK. */

@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasNutcracker, startRedis, type Backend } from '../../helpers/backends';
+import { httpGet } from '../../helpers/http-get';
 import { freePort } from '../../helpers/ports';
-import { accepts, makeTempDir, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from '../../helpers/processes';
+import { accepts, makeTempDir, readOrEmpty, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from '../../helpers/processes';
 import type { PoolSpec } from '../../helpers/proxy';
 import { connect, resp, type WireClient } from '../../helpers/wire';
 import { locateKeys, nutcrackerPlacement, probeKeys, setKeys, startLoad, yamlWithListens } from './reload-kit';
@@ -21,24 +21,8 @@ const MAIN = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 const WORKERS = 2;
 const T = { timeout: 60_000, skip: hasNutcracker() ? false : 'Debian nutcracker not found on PATH' };
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function scrape(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function scrape(port: number): Promise<string> {
+  return (await httpGet(port, '/metrics')).body;
 }
 
 /** The value of an unlabelled sample, e.g. twemproxy_config_reloads_total. */
@@ -110,9 +94,9 @@ test('with --workers 2, SIGUSR1 and --reload switch every worker; metrics count 
   const args = [MAIN, '-c', conf, '-s', String(statsPort), '-a', '127.0.0.1', '--metrics-port', String(metricsPort), '-o', logFile, '-p', pidFile, '--workers', String(WORKERS)];
   const proc: Spawned = spawnTracked(process.execPath, args, { cwd: dir });
   t.after(() => stopProcess(proc).then(() => undefined));
-  const alive = (): string | undefined => (proc.isRunning() ? undefined : `proxy exited: ${proc.output()}\n${read(logFile)}`);
+  const alive = (): string | undefined => (proc.isRunning() ? undefined : `proxy exited: ${proc.output()}\n${readOrEmpty(logFile)}`);
   await waitFor('the pool and the metrics port to accept', async () => ((await accepts({ host: '127.0.0.1', port: alphaPort })) && (await accepts({ host: '127.0.0.1', port: metricsPort })) ? true : undefined), { failFast: alive });
-  const applied = (): number => read(logFile).split('\n').filter((l) => l.includes('applied:')).length;
+  const applied = (): number => readOrEmpty(logFile).split('\n').filter((l) => l.includes('applied:')).length;
   const waitApplied = (n: number): Promise<true> => waitFor(`${n} 'applied' lines in the log`, async () => (applied() >= n ? true : undefined), { failFast: alive });
   const load = await startLoad(alphaPort, { name: 'alpha', clients: 4 });
   await load.progress(20);
@@ -153,7 +137,7 @@ test('with --workers 2, SIGUSR1 and --reload switch every worker; metrics count 
   // 4. An invalid file: every worker rejects it and keeps running the last good config.
   writeFileSync(conf, 'alpha:\n  listen: 127.0.0.1:1\n  hash: nope\n  servers:\n');
   proc.child.kill('SIGUSR1');
-  await waitFor('every worker to reject the file', async () => (read(logFile).split('\n').filter((l) => l.includes('rejected, nothing changed')).length >= WORKERS ? true : undefined), { failFast: alive });
+  await waitFor('every worker to reject the file', async () => (readOrEmpty(logFile).split('\n').filter((l) => l.includes('rejected, nothing changed')).length >= WORKERS ? true : undefined), { failFast: alive });
   scrapeText = await scrape(metricsPort);
   assert.equal(metric(scrapeText, 'twemproxy_config_reloads_total'), 4);
   assert.equal(metric(scrapeText, 'twemproxy_config_reload_failures_total'), 1);
@@ -165,5 +149,5 @@ test('with --workers 2, SIGUSR1 and --reload switch every worker; metrics count 
   assert.deepEqual(report.failures, []);
   assert.equal(report.dropped, 0, 'no client of the unchanged pool was dropped');
   const exit = await stopProcess(proc);
-  assert.deepEqual(exit, { code: 0, signal: null }, read(logFile));
+  assert.deepEqual(exit, { code: 0, signal: null }, readOrEmpty(logFile));
 });

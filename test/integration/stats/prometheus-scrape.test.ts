@@ -5,9 +5,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { POOL_METRICS, SERVER_METRICS } from '../../../src/stats/metrics';
 import { startMemcached, startRedis, type Backend } from '../../helpers/backends';
+import { httpGet, type HttpReply } from '../../helpers/http-get';
 import { freePort } from '../../helpers/ports';
 import { poolYaml, startProxy, type RunningProxy } from '../../helpers/proxy';
 import { connect, resp } from '../../helpers/wire';
@@ -16,23 +16,7 @@ import { integerValues, settledStats } from './stats-doc';
 
 const T = { timeout: 60_000 };
 
-interface Scrape {
-  status: number;
-  type: string;
-  body: string;
-}
-
-function scrape(port: number): Promise<Scrape> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const scrape = (port: number): Promise<HttpReply> => httpGet(port, '/metrics');
 
 /** The one sample of `family` whose labels are exactly `labels`. */
 function sample(fams: Map<string, Family>, family: string, name: string, labels: Record<string, string>): number {

@@ -3,8 +3,8 @@
 // double), and polled until it stops changing, since nutcracker only publishes aggregated values every
 // `-i` ms (spec §4.4). Shared by the differential test (test/compat) and our own stats tests.
 
-import { connect } from 'node:net';
 import { delay } from '../../helpers/processes';
+import { readAll } from '../../helpers/wire';
 
 /** The only value kinds a stats document may hold (spec §4.2). */
 export const VALUE_TYPES = { string: 'string', integer: 'integer', object: 'object' } as const;
@@ -20,15 +20,8 @@ export interface StatsEntry {
 }
 
 /** Read the whole document: connect, read until the server closes (it writes one line and closes). */
-export function fetchStatsText(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ port, host });
-    const chunks: Buffer[] = [];
-    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`stats port ${port}: no complete document in ${timeoutMs} ms`)));
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.once('error', reject);
-    sock.once('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-  });
+export async function fetchStatsText(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<string> {
+  return (await readAll(port, { host, timeoutMs })).toString('latin1');
 }
 
 /**

@@ -6,13 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { startRedis, type Backend } from '../../helpers/backends';
-import { freePort } from '../../helpers/ports';
+import { httpGet } from '../../helpers/http-get';
+import { freePort, occupyPort } from '../../helpers/ports';
 import { poolYaml, type PoolSpec } from '../../helpers/pool-yaml';
 import { makeTempDir, spawnTracked, waitFor } from '../../helpers/processes';
-import { connect, resp, type WireClient } from '../../helpers/wire';
+import { exchangeOnce, resp, type WireClient } from '../../helpers/wire';
 import { MAIN, childPids, redisClientPerWorker, startCliProxy, waitGone, waitLog, type CliProxy } from './workers-kit';
 
 const WORKERS = 2;
@@ -32,14 +31,8 @@ async function withProxy(body: (proxy: CliProxy, redis: Backend, port: number) =
 
 /** SET then GET on a fresh connection: the proxy serves, whichever worker gets the connection. */
 async function roundTrip(port: number, key: string): Promise<void> {
-  const c = await connect(port);
-  try {
-    c.send(Buffer.concat([resp('SET', key, `v-${key}`), resp('GET', key)]));
-    const replies = (await c.readReplies(2, 'redis')).map((r) => r.toString('latin1'));
-    assert.deepEqual(replies, ['+OK\r\n', `$${key.length + 2}\r\nv-${key}\r\n`]);
-  } finally {
-    await c.close();
-  }
+  const replies = (await exchangeOnce(port, Buffer.concat([resp('SET', key, `v-${key}`), resp('GET', key)]), 2, 'redis')).map((r) => r.toString('latin1'));
+  assert.deepEqual(replies, ['+OK\r\n', `$${key.length + 2}\r\nv-${key}\r\n`]);
 }
 
 /**
@@ -102,9 +95,7 @@ test('a replacement worker runs the configuration the others run, not a file edi
 });
 
 test('a listen port already taken fails the start with the bind error, exit 1, no worker left', async () => {
-  const taken: Server = createServer();
-  const port = await freePort();
-  await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+  const { port, release } = await occupyPort();
   try {
     const dir = makeTempDir('workers-bind');
     const conf = `${dir}/nutcracker.yml`;
@@ -120,7 +111,7 @@ test('a listen port already taken fails the start with the bind error, exit 1, n
     assert.doesNotMatch(p.output(), /EPIPE|uncaught|Error:/);
     for (const w of seen) await waitGone(w);
   } finally {
-    taken.close();
+    await release();
   }
 });
 
@@ -143,23 +134,14 @@ test('SIGUSR1 reloads the configuration in every worker: a pool added to the fil
     assert.ok(gamma !== undefined, 'the stats list the new pool');
     assert.ok(gamma.s1.requests >= 2 * WORKERS, 'and count its requests from both workers');
     // Every worker applied the reload, but the proxy reloaded once.
-    const metrics = await httpGet(proxy.metricsPort, '/metrics');
+    const scraped = await httpGet(proxy.metricsPort, '/metrics');
+    assert.equal(scraped.status, 200, scraped.body);
+    const metrics = scraped.body;
     assert.match(metrics, /^twemproxy_config_reloads_total 1$/m);
     assert.match(metrics, /^twemproxy_config_last_reload_successful 1$/m);
     assert.match(metrics, /^process_cpu_seconds_total \S+$/m);
   }, true);
 });
-
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${path}: ${res.statusCode} ${body}`))));
-    }).on('error', reject);
-  });
-}
 
 /** The alpha pool's port, from the config file the proxy was started with. */
 function proxyPort(proxy: CliProxy): number {

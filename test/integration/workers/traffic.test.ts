@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startMemcached, startRedis, type Backend } from '../../helpers/backends';
 import { poolYaml } from '../../helpers/pool-yaml';
 import { waitFor } from '../../helpers/processes';
-import { connect, resp, type WireClient } from '../../helpers/wire';
+import { connect, exchangeOnce, resp, type WireClient } from '../../helpers/wire';
 import { memcacheWire as mc } from '../memcache/memcache-wire';
 import { connectionOwners, startCliProxy, type CliProxy, type StatsJson } from './workers-kit';
 
@@ -35,16 +35,26 @@ after(async () => {
 
 const bulk = (v: string | null): string => (v === null ? '$-1\r\n' : `$${Buffer.byteLength(v)}\r\n${v}\r\n`);
 
+type Script = { requests: Buffer; replies: string[] };
+
+/** A script built one request at a time, each with the exact reply it expects. */
+function scriptBuilder(): { add(request: Buffer, reply: string): void; script(): Script } {
+  const requests: Buffer[] = [];
+  const replies: string[] = [];
+  return {
+    add(request, reply) {
+      requests.push(request);
+      replies.push(reply);
+    },
+    script: () => ({ requests: Buffer.concat(requests), replies }),
+  };
+}
+
 /** Redis commands and the exact replies one connection expects; keys are private to `i`. */
-function redisScript(i: number): { requests: Buffer; replies: string[] } {
+function redisScript(i: number): Script {
   const k = (j: number | string): string => `w:${i}:${j}`;
   const v = (j: number): string => `value-${i}-${j}-${'x'.repeat((i * 37 + j * 101) % 300)}`;
-  const reqs: Buffer[] = [];
-  const replies: string[] = [];
-  const add = (req: Buffer, reply: string): void => {
-    reqs.push(req);
-    replies.push(reply);
-  };
+  const { add, script } = scriptBuilder();
   for (let j = 0; j < 5; j++) add(resp('SET', k(j), v(j)), '+OK\r\n');
   add(resp('GET', k(2)), bulk(v(2)));
   add(resp('MGET', k(0), k(1), k(2), k(3), k(4), k('none')), `*6\r\n${[0, 1, 2, 3, 4].map((j) => bulk(v(j))).join('')}${bulk(null)}`);
@@ -53,20 +63,15 @@ function redisScript(i: number): { requests: Buffer; replies: string[] } {
   add(resp('EXISTS', k(2), k(3), k(4), k(0)), ':3\r\n');
   add(resp('DEL', k(2), k(3), k(4), k('none')), ':3\r\n');
   add(resp('GET', k(4)), bulk(null));
-  return { requests: Buffer.concat(reqs), replies };
+  return script();
 }
 
 /** memcached requests and the exact replies one connection expects; keys are private to `i`. */
-function memcacheScript(i: number): { requests: Buffer; replies: string[] } {
+function memcacheScript(i: number): Script {
   const k = (j: number | string): string => `m:${i}:${j}`;
   const v = (j: number): string => `mvalue-${i}-${j}-${'y'.repeat((i * 53 + j * 7) % 200)}`;
   const value = (j: number): string => mc.value(k(j), v(j), i).toString('latin1');
-  const reqs: Buffer[] = [];
-  const replies: string[] = [];
-  const add = (req: Buffer, reply: string): void => {
-    reqs.push(req);
-    replies.push(reply);
-  };
+  const { add, script } = scriptBuilder();
   for (let j = 0; j < 4; j++) add(mc.store('set', k(j), v(j), { flags: i }), 'STORED\r\n');
   add(mc.line('get', k(1)), `${value(1)}END\r\n`);
   add(mc.line('get', k(0), k(1), k(2), k(3), k('none')), `${[0, 1, 2, 3].map(value).join('')}END\r\n`);
@@ -74,20 +79,15 @@ function memcacheScript(i: number): { requests: Buffer; replies: string[] } {
   add(mc.line('get', k(0)), 'END\r\n');
   add(mc.line('delete', k(1)), 'DELETED\r\n');
   add(mc.line('delete', k('none')), 'NOT_FOUND\r\n');
-  return { requests: Buffer.concat(reqs), replies };
+  return script();
 }
 
 /** `INFO stats` total_commands_processed of a redis-server, asked directly. */
 async function commandsProcessed(b: Backend): Promise<number> {
-  const c = await connect(b.port);
-  try {
-    c.send(resp('INFO', 'stats'));
-    const m = /total_commands_processed:(\d+)/.exec((await c.readReply('redis')).toString('latin1'));
-    assert.ok(m, 'INFO stats has total_commands_processed');
-    return Number(m[1]);
-  } finally {
-    await c.close();
-  }
+  const [info] = await exchangeOnce(b.port, resp('INFO', 'stats'), 1, 'redis');
+  const m = /total_commands_processed:(\d+)/.exec(info.toString('latin1'));
+  assert.ok(m, 'INFO stats has total_commands_processed');
+  return Number(m[1]);
 }
 
 function pool(stats: StatsJson, name: string): Record<string, number> & Record<string, Record<string, number>> {

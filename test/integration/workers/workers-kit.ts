@@ -5,12 +5,11 @@
 
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/ports';
 import { listenTargets } from '../../helpers/pool-yaml';
-import { connect, resp, type WireClient } from '../../helpers/wire';
-import { listening, makeTempDir, processAlive, spawnTracked, stopProcess, waitFor, type Spawned, type Target } from '../../helpers/processes';
+import { connect, readAll, resp, type WireClient } from '../../helpers/wire';
+import { makeTempDir, processAlive, readOrEmpty, spawnTracked, stopProcess, waitFor, waitListening, type Spawned, type Target } from '../../helpers/processes';
 
 export const MAIN = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 
@@ -122,21 +121,6 @@ export function connectionOwners(serverPort: number, clientPorts: readonly numbe
   });
 }
 
-/** Everything a TCP peer sends until it closes. */
-export function readAll(port: number, timeoutMs = 5000): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = netConnect({ host: '127.0.0.1', port });
-    const chunks: Buffer[] = [];
-    sock.setTimeout(timeoutMs, () => {
-      sock.destroy();
-      reject(new Error(`no end of data from 127.0.0.1:${port} in ${timeoutMs} ms`));
-    });
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('error', reject);
-    sock.on('close', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
 /** The session id of a process (field 6 of /proc/<pid>/stat), or null when it is gone. */
 export function sessionOf(pid: number): number | null {
   const f = procStat(pid);
@@ -167,14 +151,6 @@ export async function sendProtocolError(c: WireClient): Promise<void> {
   c.send('*1\r\n$x\r\n');
   const rest = (await c.readUntilClose()).toString('latin1');
   assert.match(rest, /^-ERR Protocol error/);
-}
-
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** Every pool's listen address, then the stats port. */
@@ -208,14 +184,12 @@ export async function startCliProxy(yaml: string, opts: CliProxyOptions): Promis
   if (opts.daemonize) {
     const exit = await proc.exited;
     if (exit.code !== 0) throw new Error(`-d exited ${JSON.stringify(exit)}: ${proc.output()}`);
-    pid = Number(read(pidFile).trim());
-    if (!(pid > 0)) throw new Error(`-d exited 0 but the pid file holds ${JSON.stringify(read(pidFile))}`);
+    pid = Number(readOrEmpty(pidFile).trim());
+    if (!(pid > 0)) throw new Error(`-d exited 0 but the pid file holds ${JSON.stringify(readOrEmpty(pidFile))}`);
   }
   // With -d the caller checks that everything listens the moment the foreground process is gone.
-  const alive = (): string | undefined => (processAlive(pid) ? undefined : `proxy exited: ${proc.output()}${read(logFile)}`);
-  for (const target of opts.daemonize ? [] : listenTargetsOf(yaml, statsPort)) {
-    await waitFor(`proxy listening on ${JSON.stringify(target)}`, async () => ((await listening(target)) ? true : undefined), { failFast: alive });
-  }
+  const alive = (): string | undefined => (processAlive(pid) ? undefined : `proxy exited: ${proc.output()}${readOrEmpty(logFile)}`);
+  if (!opts.daemonize) await waitListening('proxy', listenTargetsOf(yaml, statsPort), { failFast: alive });
   const proxy: CliProxy = {
     proc,
     pid,
@@ -228,7 +202,7 @@ export async function startCliProxy(yaml: string, opts: CliProxyOptions): Promis
     workerPids: () => childPids(pid),
     stats: async () => JSON.parse((await readAll(statsPort)).toString('utf8')) as StatsJson,
     logLines: (file = logFile) =>
-      read(file)
+      readOrEmpty(file)
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => l.replace(/^\[[^\]]*\] /, '')),

@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPidFile, removePidFile, writePidFile } from '../../../src/cli/pid-file';
-
-function withDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'twemproxy-ts-pid-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withTempDir } from '../../helpers/processes';
 
 test('the pid file holds the decimal pid without a newline, replacing older content', () => {
-  withDir((dir) => {
+  withTempDir('pid', (dir) => {
     const f = join(dir, 'p.pid');
     writeFileSync(f, '999999999\nstale');
     writePidFile(f, 4242);
@@ -27,14 +18,14 @@ test('the pid file holds the decimal pid without a newline, replacing older cont
 });
 
 test('writing into a missing directory fails with nutcracker\'s message', () => {
-  withDir((dir) => {
+  withTempDir('pid', (dir) => {
     const f = join(dir, 'no', 'p.pid');
     assert.throws(() => writePidFile(f), { message: `opening pid file '${f}' failed: No such file or directory` });
   });
 });
 
 test('remove deletes our own pid file but leaves one that names another process', () => {
-  withDir((dir) => {
+  withTempDir('pid', (dir) => {
     const f = join(dir, 'p.pid');
     writePidFile(f, 123);
     removePidFile(f, 124);
@@ -46,7 +37,7 @@ test('remove deletes our own pid file but leaves one that names another process'
 });
 
 test('reading a missing or malformed pid file says which and why', () => {
-  withDir((dir) => {
+  withTempDir('pid', (dir) => {
     const f = join(dir, 'p.pid');
     assert.throws(() => readPidFile(f), { message: `cannot read pid file '${f}': No such file or directory` });
     for (const bad of ['', 'abc', '-5', '0', '12 34']) {

@@ -3,12 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, checkConfigText, loadConfig } from '../../../src/config/load';
 import { ConfigError } from '../../../src/config/errors';
 import type { Config } from '../../../src/config/types';
+import { withTempDir } from '../../helpers/processes';
 
 function valid(text: string): Config {
   const r = checkConfigText(text, 'test.yml');
@@ -154,22 +155,18 @@ test('every problem in a file is reported, in line order, each with its pool and
 });
 
 test('a valid file reports no problems and an absolute file name', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'conf-load-'));
-  try {
+  withTempDir('conf-load', (dir) => {
     const file = join(dir, 'nutcracker.yml');
     writeFileSync(file, pool('p', '127.0.0.1:22121', ['127.0.0.1:6379:1']));
     const r = checkConfig(file);
     assert.deepEqual(r.problems, []);
     assert.equal(r.config?.file, file);
     assert.equal(loadConfig(file).pools[0].name, 'p');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('loadConfig throws a ConfigError carrying every problem and the first code', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'conf-load-'));
-  try {
+  withTempDir('conf-load', (dir) => {
     const file = join(dir, 'bad.yml');
     writeFileSync(file, pool('p', '127.0.0.1:22121', ['127.0.0.1:6379:0'], '  hash: fnv2\n'));
     assert.throws(
@@ -183,9 +180,7 @@ test('loadConfig throws a ConfigError carrying every problem and the first code'
         return true;
       },
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a file that cannot be read is one problem with the system reason', () => {

@@ -1,23 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_DEFAULT, LOG_LEVEL, LOG_MAX, LOG_MAX_LINE, Logger, log, logTimestamp } from '../../../src/log/logger';
+import { withTempDir } from '../../helpers/processes';
 
 const LINE = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\] /;
 
-function withDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'twemproxy-ts-log-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+/** The lines of a log file without their timestamps. */
+function messages(file: string): string[] {
+  return lines(file).map((s) => s.replace(LINE, ''));
+}
+
+/** A new Logger writing to x.log in a fresh directory, removed afterwards. */
+function withLogFile(fn: (l: Logger, file: string) => void): void {
+  withTempDir('log', (dir) => {
+    const file = join(dir, 'x.log');
+    const l = new Logger();
+    l.open(file);
+    fn(l, file);
+  });
 }
 
 test('levels are nutcracker\'s twelve, EMERG 0 to PVERB 11, NOTICE the default', () => {
@@ -54,10 +60,7 @@ test('timestamps are local time with milliseconds, zero-padded', () => {
 });
 
 test('each method writes only when the level allows it; always() writes at level 0', () => {
-  withDir((dir) => {
-    const file = join(dir, 'x.log');
-    const l = new Logger();
-    l.open(file);
+  withLogFile((l, file) => {
     const methods = ['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug', 'verb'] as const;
     l.level = LOG_LEVEL.WARN;
     for (const m of methods) l[m](`m-${m}`);
@@ -71,26 +74,23 @@ test('each method writes only when the level allows it; always() writes at level
 });
 
 test('at the highest level every method writes', () => {
-  withDir((dir) => {
-    const file = join(dir, 'x.log');
-    const l = new Logger();
-    l.open(file);
+  withLogFile((l, file) => {
     l.level = LOG_MAX;
     l.verb('v');
     l.debug('d');
     l.close();
-    assert.deepEqual(lines(file).map((s) => s.replace(LINE, '')), ['v', 'd']);
+    assert.deepEqual(messages(file), ['v', 'd']);
   });
 });
 
 test('open appends to an existing file and creates a new one with mode 0644 (less the umask)', () => {
-  withDir((dir) => {
+  withTempDir('log', (dir) => {
     const old = join(dir, 'old.log');
     writeFileSync(old, 'kept\n');
     const l = new Logger();
     l.open(old);
     l.notice('added');
-    assert.deepEqual(lines(old).map((s) => s.replace(LINE, '')), ['kept', 'added']);
+    assert.deepEqual(messages(old), ['kept', 'added']);
     const fresh = join(dir, 'fresh.log');
     l.open(fresh);
     l.notice('x');
@@ -102,7 +102,7 @@ test('open appends to an existing file and creates a new one with mode 0644 (les
 });
 
 test('open failure throws nutcracker\'s message and keeps the previous output', () => {
-  withDir((dir) => {
+  withTempDir('log', (dir) => {
     const good = join(dir, 'good.log');
     const bad = join(dir, 'missing-dir', 'x.log');
     const l = new Logger();
@@ -111,12 +111,12 @@ test('open failure throws nutcracker\'s message and keeps the previous output', 
     assert.equal(l.file, good);
     l.notice('still here');
     l.close();
-    assert.deepEqual(lines(good).map((s) => s.replace(LINE, '')), ['still here']);
+    assert.deepEqual(messages(good), ['still here']);
   });
 });
 
 test('open(null) and open("") mean stderr', () => {
-  withDir((dir) => {
+  withTempDir('log', (dir) => {
     const l = new Logger();
     l.open(join(dir, 'a.log'));
     l.open('');
@@ -128,7 +128,7 @@ test('open(null) and open("") mean stderr', () => {
 });
 
 test('reopen after the file was renamed writes to a new file at the old path', () => {
-  withDir((dir) => {
+  withTempDir('log', (dir) => {
     const file = join(dir, 'proxy.log');
     const l = new Logger();
     l.open(file);
@@ -138,13 +138,13 @@ test('reopen after the file was renamed writes to a new file at the old path', (
     l.reopen();
     l.notice('after reopen');
     l.close();
-    assert.deepEqual(lines(`${file}.1`).map((s) => s.replace(LINE, '')), ['before rotation', 'after rename, before reopen']);
-    assert.deepEqual(lines(file).map((s) => s.replace(LINE, '')), ['after reopen']);
+    assert.deepEqual(messages(`${file}.1`), ['before rotation', 'after rename, before reopen']);
+    assert.deepEqual(messages(file), ['after reopen']);
   });
 });
 
 test('reopen that cannot open the path keeps writing to the old file and says why', () => {
-  withDir((dir) => {
+  withTempDir('log', (dir) => {
     const sub = join(dir, 'logs');
     mkdirSync(sub);
     const file = join(sub, 'proxy.log');
@@ -154,7 +154,7 @@ test('reopen that cannot open the path keeps writing to the old file and says wh
     l.reopen();
     l.notice('still logging');
     l.close();
-    assert.deepEqual(lines(join(dir, 'moved', 'proxy.log')).map((s) => s.replace(LINE, '')), [
+    assert.deepEqual(messages(join(dir, 'moved', 'proxy.log')), [
       `reopening log file '${file}' failed, ignored: No such file or directory`,
       'still logging',
     ]);
@@ -162,10 +162,7 @@ test('reopen that cannot open the path keeps writing to the old file and says wh
 });
 
 test('levelUp and levelDown move one step, log the new level, and stop at the ends', () => {
-  withDir((dir) => {
-    const file = join(dir, 'x.log');
-    const l = new Logger();
-    l.open(file);
+  withLogFile((l, file) => {
     l.level = 10;
     assert.equal(l.levelUp(), true);
     assert.equal(l.levelUp(), false);
@@ -175,15 +172,12 @@ test('levelUp and levelDown move one step, log the new level, and stop at the en
     assert.equal(l.levelDown(), false);
     assert.equal(l.level, 0);
     l.close();
-    assert.deepEqual(lines(file).map((s) => s.replace(LINE, '')), ['up log level to 11', 'down log level to 0']);
+    assert.deepEqual(messages(file), ['up log level to 11', 'down log level to 0']);
   });
 });
 
 test('long lines are cut to the maximum, newline included, without splitting a UTF-8 character', () => {
-  withDir((dir) => {
-    const file = join(dir, 'x.log');
-    const l = new Logger();
-    l.open(file);
+  withLogFile((l, file) => {
     l.notice('a'.repeat(5000));
     l.notice('€'.repeat(2000));
     l.notice('short');

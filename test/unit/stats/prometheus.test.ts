@@ -7,12 +7,7 @@ import { Histogram, HISTOGRAM_BUCKETS } from '../../../src/stats/histogram';
 import type { ProcessInfo } from '../../../src/stats/process-info';
 import { parsePrometheus } from './prom-parser';
 import type { Family } from './prom-parser';
-
-function hist(...us: number[]) {
-  const h = new Histogram();
-  for (const x of us) h.observe(x);
-  return h.toJSON();
-}
+import { hist } from './snapshot-fixtures';
 
 const WEIRD = 'we"ird\\pool\nname';
 

@@ -1,24 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeSnapshots } from '../../../src/stats/snapshot';
-import type { StatsSnapshot, ServerSnapshot, PoolSnapshot } from '../../../src/stats/snapshot';
-import { newPoolStats, newServerStats } from '../../../src/stats/metrics';
-import type { PoolStats, ServerStats } from '../../../src/stats/metrics';
-import { Histogram } from '../../../src/stats/histogram';
-
-function hist(...us: number[]) {
-  const h = new Histogram();
-  for (const x of us) h.observe(x);
-  return h.toJSON();
-}
-
-function server(name: string, stats: Partial<ServerStats>, ejected = false, lat: number[] = []): ServerSnapshot {
-  return { name, stats: { ...newServerStats(), ...stats }, ejected, latency: hist(...lat) };
-}
-
-function pool(name: string, stats: Partial<PoolStats>, servers: ServerSnapshot[], lat: number[] = []): PoolSnapshot {
-  return { name, stats: { ...newPoolStats(), ...stats }, latency: hist(...lat), servers };
-}
+import type { StatsSnapshot } from '../../../src/stats/snapshot';
+import { poolSnapshot as pool, serverSnapshot as server } from './snapshot-fixtures';
 
 const w1: StatsSnapshot = {
   totalConnections: 10,

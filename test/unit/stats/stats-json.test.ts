@@ -1,14 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderStatsJson } from '../../../src/stats/stats-json';
-import type { StatsSnapshot, ServerSnapshot } from '../../../src/stats/snapshot';
+import type { StatsSnapshot } from '../../../src/stats/snapshot';
 import { POOL_METRICS, SERVER_METRICS, newPoolStats, newServerStats } from '../../../src/stats/metrics';
-import type { ServerStats } from '../../../src/stats/metrics';
 import { emptyHistogramData } from '../../../src/stats/histogram';
-
-function server(name: string, stats: Partial<ServerStats> = {}): ServerSnapshot {
-  return { name, stats: { ...newServerStats(), ...stats }, ejected: false, latency: emptyHistogramData() };
-}
+import { serverSnapshot as server } from './snapshot-fixtures';
 
 // Captured from Debian's nutcracker 0.5.0 (pools `beta` with servers `s1` and `s"2`, `alpha` with
 // `127.0.0.1:11211:1`; one client connected to beta). Note the raw `"` in a server name.

@@ -1,5 +1,6 @@
-// Test helpers for the memcached scanners: feed a byte stream whole, byte by byte, or in seeded random
-// splits, and record what the scanner reported as plain objects that deepStrictEqual can compare.
+// Test helpers for the memcached scanners: the splits every case is fed in (whole, byte by byte, seeded
+// random; see helpers/random.ts), and what the scanner reported as plain objects that deepStrictEqual
+// can compare.
 // Bytes are shown as latin1 strings so binary data round-trips exactly.
 
 import type { ReplySink, RequestSink } from '../../../../src/protocol/types';
