@@ -2,13 +2,12 @@
 // (`get k1 k2 \r\n`, nutcracker's exact form with its trailing space), and the merge of sub-replies.
 // Unlike nutcracker, the merge puts VALUE blocks in the client's key order even when keys are missing:
 // for each requested key, the next unused block *with that key* from its server's sub-reply.
-// Blocks are located by re-reading only their header lines; data is passed on as slices, never copied.
+// Blocks are located by re-reading only their header lines; each chosen block is copied once into the reply.
 
 import { Msg, MsgAction } from '../../proxy/msg';
 import { commandTable } from './command-table';
-import { localReplies } from './local-replies';
 import { ReplyType } from './reply-scanner';
-import { MAX_DATA_LENGTH, syntax } from './syntax';
+import { MAX_DATA_LENGTH } from './syntax';
 
 const SPACE = 32;
 const LF = 10;
@@ -105,138 +104,141 @@ export function mergeMultiGet(msg: Msg): void {
     } else msg.err = 'EINVAL';
     return;
   }
-  const blocks: ValueBlocks[] = [];
-  for (const f of frags) {
-    const b = f.reply === null ? null : ValueBlocks.index(f.reply);
-    if (b === null || fragmentOf === null) {
-      msg.err = 'EINVAL';
-      return;
-    }
-    blocks.push(b);
+  if (fragmentOf === null || !indexBlocks(frags)) {
+    msg.err = 'EINVAL';
+    return;
   }
-  const out: Buffer[] = [];
-  for (let i = 0; i < keys.length; i++) blocks[fragmentOf![i]].take(keys[i], out);
-  out.push(localReplies.end);
-  let bytes = 0;
-  for (const p of out) bytes += p.length;
-  msg.reply = out;
+  // For each requested key in order: the next unused block with that key in its server's sub-reply.
+  let bytes = END_LINE.length;
+  let chosen = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const f = fragmentOf[i];
+    const buf = fragBuf[f];
+    const key = keys[i];
+    for (let j = nextBlock[f]; j < firstBlock[f + 1]; j++) {
+      if (blockUsed[j] === 1 || !sameBytes(buf, keyStart[j], keyEnd[j], key)) continue;
+      blockUsed[j] = 1;
+      while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
+      chosenBlock[chosen++] = j;
+      bytes += blockEnd[j] - blockStart[j];
+      break;
+    }
+  }
+  // One copy of the chosen blocks into the reply (small blocks byte by byte, large ones by memcpy).
+  const out = Buffer.allocUnsafe(bytes);
+  let p = 0;
+  for (let c = 0; c < chosen; c++) {
+    const j = chosenBlock[c];
+    const src = fragBuf[blockFrag[j]];
+    const b = blockStart[j];
+    const e = blockEnd[j];
+    if (e - b > 64) p += src.copy(out, p, b, e);
+    else for (let i = b; i < e; i++) out[p++] = src[i];
+  }
+  END_LINE.copy(out, p);
+  fragBuf.length = 0; // drop references to the sub-replies
+  msg.reply = [out];
   msg.replyBytes = bytes;
   msg.replyType = ReplyType.valueList;
 }
 
-/** The VALUE blocks of one sub-reply: where each starts in `parts`, its length and its key. */
-class ValueBlocks {
-  private readonly keys: Buffer[] = [];
-  private readonly part: number[] = [];
-  private readonly offset: number[] = [];
-  private readonly length: number[] = [];
-  private used: Uint8Array = new Uint8Array(0);
-  /** First block not yet used. */
-  private next = 0;
+const END_LINE = Buffer.from('END\r\n', 'latin1');
 
-  private constructor(private readonly parts: Buffer[]) {}
+// Scratch for the merge, reused by every multi-get (the data path runs one request at a time):
+// per VALUE block of all sub-replies, its fragment, key bounds and block bounds.
+const fragBuf: Buffer[] = [];
+let firstBlock = new Int32Array(16);
+let nextBlock = new Int32Array(16);
+let blockFrag = new Int32Array(64);
+let keyStart = new Int32Array(64);
+let keyEnd = new Int32Array(64);
+let blockStart = new Int32Array(64);
+let blockEnd = new Int32Array(64);
+let blockUsed = new Uint8Array(64);
+let chosenBlock = new Int32Array(64);
 
-  /** Index a `VALUE … END` reply; null if it is not one (the scanner should have refused it). */
-  static index(parts: Buffer[]): ValueBlocks | null {
-    const b = new ValueBlocks(parts);
-    let p = 0;
-    let off = 0;
-    for (;;) {
-      while (p < parts.length && off >= parts[p].length) {
-        p++;
-        off = 0;
-      }
-      if (p >= parts.length) return null;
-      // The header line, in place when inside one part (the usual case), else copied.
-      let line: Buffer;
-      let s: number;
-      let lineLen: number;
-      const nl = parts[p].indexOf(LF, off);
-      if (nl >= 0) {
-        line = parts[p];
-        s = off;
-        lineLen = nl + 1 - off;
-      } else {
-        line = joinLine(parts, p, off);
-        s = 0;
-        lineLen = line.length;
-      }
-      const e = s + lineLen - 2;
-      if (syntax.equals(line, s, e, END)) break;
-      const header = parseValueHeader(line, s, e);
-      if (header === null) return null;
-      b.keys.push(header.key);
-      b.part.push(p);
-      b.offset.push(off);
-      b.length.push(lineLen + header.dataLen + 2);
-      // Advance past the whole block.
-      let skip = lineLen + header.dataLen + 2;
-      while (skip > 0 && p < parts.length) {
-        const avail = parts[p].length - off;
-        if (skip < avail) {
-          off += skip;
-          skip = 0;
-        } else {
-          skip -= avail;
-          p++;
-          off = 0;
-        }
-      }
-      if (skip > 0) return null;
-    }
-    b.used = new Uint8Array(b.keys.length);
+function growBlocks(n: number): void {
+  if (n <= blockFrag.length) return;
+  const size = n * 2;
+  const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const b = make(size);
+    b.set(a);
     return b;
-  }
+  };
+  blockFrag = grow(blockFrag, (k) => new Int32Array(k));
+  keyStart = grow(keyStart, (k) => new Int32Array(k));
+  keyEnd = grow(keyEnd, (k) => new Int32Array(k));
+  blockStart = grow(blockStart, (k) => new Int32Array(k));
+  blockEnd = grow(blockEnd, (k) => new Int32Array(k));
+  blockUsed = grow(blockUsed, (k) => new Uint8Array(k));
+  chosenBlock = grow(chosenBlock, (k) => new Int32Array(k));
+}
 
-  /** Append (as slices) the next unused block whose key is `key`, if any. */
-  take(key: Buffer, out: Buffer[]): void {
-    for (let j = this.next; j < this.keys.length; j++) {
-      if (this.used[j] === 1 || !this.keys[j].equals(key)) continue;
-      this.used[j] = 1;
-      while (this.next < this.keys.length && this.used[this.next] === 1) this.next++;
-      let p = this.part[j];
-      let off = this.offset[j];
-      let left = this.length[j];
-      while (left > 0) {
-        const part = this.parts[p];
-        const n = Math.min(left, part.length - off);
-        out.push(part.subarray(off, off + n));
-        left -= n;
-        p++;
-        off = 0;
+/**
+ * Index the `VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n ... END\r\n` blocks of every
+ * sub-reply into the scratch arrays (fragment f's blocks are firstBlock[f] .. firstBlock[f+1]).
+ * False if a sub-reply is not such a list (the reply scanner should have refused it).
+ */
+function indexBlocks(frags: Msg[]): boolean {
+  if (firstBlock.length < frags.length + 1) {
+    firstBlock = new Int32Array((frags.length + 1) * 2);
+    nextBlock = new Int32Array((frags.length + 1) * 2);
+  }
+  let n = 0;
+  for (let f = 0; f < frags.length; f++) {
+    const reply = frags[f].reply;
+    if (reply === null) return false;
+    const buf = reply.length === 1 ? reply[0] : Buffer.concat(reply, frags[f].replyBytes);
+    fragBuf[f] = buf;
+    firstBlock[f] = n;
+    nextBlock[f] = n;
+    let pos = 0;
+    for (;;) {
+      let lf = pos;
+      while (lf < buf.length && buf[lf] !== LF) lf++;
+      if (lf >= buf.length || lf - pos < 4) return false;
+      if (lf - pos === 4 && startsWithAt(buf, pos, END)) break; // END\r\n
+      if (!startsWithAt(buf, pos, VALUE) || buf[pos + 5] !== SPACE) return false;
+      // Tokens after VALUE: key, flags, bytes[, cas]; the line ends with CR before lf.
+      let i = pos + 6;
+      const ks = i;
+      while (i < lf - 1 && buf[i] !== SPACE) i++;
+      const ke = i;
+      i++;
+      while (i < lf - 1 && buf[i] !== SPACE) i++; // flags
+      i++;
+      let dataLen = 0;
+      let digits = 0;
+      for (; i < lf - 1 && buf[i] !== SPACE; i++, digits++) {
+        const d = buf[i] - 48;
+        if (d < 0 || d > 9) return false;
+        dataLen = dataLen * 10 + d;
       }
-      return;
+      if (ke === ks || digits === 0 || dataLen > MAX_DATA_LENGTH) return false;
+      const end = lf + 1 + dataLen + 2;
+      if (end > buf.length) return false;
+      growBlocks(n + 1);
+      blockFrag[n] = f;
+      keyStart[n] = ks;
+      keyEnd[n] = ke;
+      blockStart[n] = pos;
+      blockEnd[n] = end;
+      blockUsed[n] = 0;
+      n++;
+      pos = end;
     }
   }
+  firstBlock[frags.length] = n;
+  return true;
 }
 
-/** A header line that spans parts, copied (CRLF included). */
-function joinLine(parts: Buffer[], p: number, off: number): Buffer {
-  const pieces: Buffer[] = [];
-  for (let i = p; i < parts.length; i++) {
-    const from = i === p ? off : 0;
-    const nl = parts[i].indexOf(LF, from);
-    pieces.push(parts[i].subarray(from, nl >= 0 ? nl + 1 : parts[i].length));
-    if (nl >= 0) break;
-  }
-  return Buffer.concat(pieces);
+function startsWithAt(buf: Buffer, at: number, word: Buffer): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
+  return true;
 }
 
-/** `VALUE <key> <flags> <bytes> [<cas>]` → key (a slice of line) and data length. */
-function parseValueHeader(line: Buffer, s: number, e: number): { key: Buffer; dataLen: number } | null {
-  let i = s;
-  let n = 0;
-  let key: Buffer | null = null;
-  let dataLen = -1;
-  for (;;) {
-    while (i < e && line[i] === SPACE) i++;
-    if (i >= e) break;
-    const start = i;
-    while (i < e && line[i] !== SPACE) i++;
-    if (n === 0 && !syntax.equals(line, start, i, VALUE)) return null;
-    if (n === 1) key = line.subarray(start, i);
-    if (n === 3) dataLen = syntax.parseUint(line, start, i, MAX_DATA_LENGTH);
-    n++;
-  }
-  return key === null || dataLen < 0 ? null : { key, dataLen };
+function sameBytes(buf: Buffer, start: number, end: number, key: Buffer): boolean {
+  if (end - start !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (buf[start + i] !== key[i]) return false;
+  return true;
 }

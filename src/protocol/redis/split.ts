@@ -32,23 +32,30 @@ function writeLenLine(buf: Buffer, pos: number, prefix: number, n: number): numb
  * that server's keys in the client's order (duplicates kept). Sets msg.fragments and msg.pending.
  * A fragment's `proto` is an Int32Array of the parent key positions it carries, for merge.
  */
+/** Scratch arrays reused by every split (the data path runs one request at a time). */
+let serverScratch = new Int32Array(64);
+let cursorScratch = new Int32Array(64);
+
 export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   const keys = msg.keys as Buffer[];
   const nkeys = keys.length;
   const values = msg.proto instanceof MsetValues ? msg.proto : null;
   // Counting sort of key positions by server (slot = server + 1, so -1 comes first): stable, so
   // each server's keys stay in the client's order, and linear in keys + servers.
-  const server = new Int32Array(nkeys);
+  if (serverScratch.length < nkeys) serverScratch = new Int32Array(nkeys * 2);
+  const server = serverScratch; // per key; only read within this call
   let maxServer = -1;
   for (let i = 0; i < nkeys; i++) {
     const s = serverOf(keys[i]);
     server[i] = s;
     if (s > maxServer) maxServer = s;
   }
-  const cursor = new Int32Array(maxServer + 2);
+  if (cursorScratch.length < maxServer + 2) cursorScratch = new Int32Array((maxServer + 2) * 2);
+  const cursor = cursorScratch;
+  cursor.fill(0, 0, maxServer + 2);
   for (let i = 0; i < nkeys; i++) cursor[server[i] + 1]++;
   const firsts: number[] = [];
-  for (let slot = 0, at = 0; slot < cursor.length; slot++) {
+  for (let slot = 0, at = 0; slot < maxServer + 2; slot++) {
     const count = cursor[slot];
     cursor[slot] = at;
     if (count > 0) firsts.push(at);
