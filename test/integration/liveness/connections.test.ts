@@ -76,7 +76,11 @@ for (const keepalive of [true, false]) {
     assert.equal(clientSide === KEEPALIVE_TIMER, keepalive);
     const toServer = readFileSync('/proc/net/tcp', 'utf8')
       .split('\n')
-      .filter((l) => l.trim().split(/\s+/)[2]?.endsWith(`:${fp.fakes[0].port.toString(16).toUpperCase().padStart(4, '0')}`));
+      // Established only (st 01): a TIME_WAIT left by an earlier test on the same port number is not ours.
+      .filter((l) => {
+        const f = l.trim().split(/\s+/);
+        return f[3] === '01' && f[2]?.endsWith(`:${fp.fakes[0].port.toString(16).toUpperCase().padStart(4, '0')}`);
+      });
     assert.equal(toServer.length, 1, 'one proxy→server connection');
     assert.notEqual(Number(toServer[0].trim().split(/\s+/)[5].split(':')[0]), KEEPALIVE_TIMER, 'no keepalive towards servers');
   });
