@@ -2,12 +2,14 @@
 // (`get k1 k2 \r\n`, nutcracker's exact form with its trailing space), and the merge of sub-replies.
 // Unlike nutcracker, the merge puts VALUE blocks in the client's key order even when keys are missing:
 // for each requested key, the next unused block *with that key* from its server's sub-reply.
-// Blocks are located by re-reading only their header lines; each chosen block is copied once into the reply.
+// Blocks are located by re-reading only their header lines; small replies are copied once into one
+// buffer, large values are passed on as slices (never copied).
 
 import { Msg, MsgAction } from '../../proxy/msg';
 import { commandTable } from './command-table';
 import { ReplyType } from './reply-scanner';
 import { MAX_DATA_LENGTH } from './syntax';
+import { MERGE_COPY_LIMIT } from '../types';
 
 const SPACE = 32;
 const LF = 10;
@@ -124,16 +126,28 @@ export function mergeMultiGet(msg: Msg): void {
       break;
     }
   }
-  // One copy of the chosen blocks into the reply (small blocks byte by byte, large ones by memcpy).
+  if (bytes > MERGE_COPY_LIMIT) {
+    // Large values: pass slices of the sub-replies on rather than copying them into a second buffer.
+    const parts: Buffer[] = new Array(chosen + 1);
+    for (let c = 0; c < chosen; c++) {
+      const j = chosenBlock[c];
+      parts[c] = fragBuf[blockFrag[j]].subarray(blockStart[j], blockEnd[j]);
+    }
+    parts[chosen] = END_LINE;
+    fragBuf.length = 0;
+    msg.reply = parts;
+    msg.replyBytes = bytes;
+    msg.replyType = ReplyType.valueList;
+    return;
+  }
+  // Small replies: one copy of the chosen blocks into one buffer.
   const out = Buffer.allocUnsafe(bytes);
   let p = 0;
   for (let c = 0; c < chosen; c++) {
     const j = chosenBlock[c];
     const src = fragBuf[blockFrag[j]];
-    const b = blockStart[j];
     const e = blockEnd[j];
-    if (e - b > 64) p += src.copy(out, p, b, e);
-    else for (let i = b; i < e; i++) out[p++] = src[i];
+    for (let i = blockStart[j]; i < e; i++) out[p++] = src[i];
   }
   END_LINE.copy(out, p);
   fragBuf.length = 0; // drop references to the sub-replies

@@ -7,6 +7,7 @@ import type { Msg } from '../../proxy/msg';
 import { commandIndex } from './commands';
 import { REPLIES, decLen, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
+import { MERGE_COPY_LIMIT } from '../types';
 
 const MGET = commandIndex('mget');
 const MSET = commandIndex('mset');
@@ -124,6 +125,7 @@ function mergeSum(msg: Msg, frags: Msg[]): void {
   reply(msg, [out], out.length, ReplyType.integer);
 }
 
+
 /** Scratch for mergeArrays: per key, the fragment buffer and the element's bounds in it. */
 const elemBuf: Buffer[] = [];
 let elemStart = new Int32Array(64);
@@ -131,8 +133,8 @@ let elemEnd = new Int32Array(64);
 
 /**
  * MGET: each fragment's array elements go back to the positions of the keys it carried. Two passes:
- * find every element's bounds, then copy them once into one reply buffer (cheaper than a slice per
- * element and a concat when the client's replies are written).
+ * find every element's bounds, then copy small replies once into one buffer (cheaper than a slice
+ * per element and a concat when the client's replies are written); large ones go on as slices.
  */
 function mergeArrays(msg: Msg, frags: Msg[]): void {
   const nkeys = (msg.keys as Buffer[]).length;
@@ -158,6 +160,20 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
       pos = end;
     }
   }
+  if (bytes > MERGE_COPY_LIMIT) {
+    // Large values: pass slices of the sub-replies on rather than copying them into a second buffer.
+    const parts: Buffer[] = new Array(nkeys + 1);
+    const head = Buffer.allocUnsafe(1 + decLen(nkeys) + 2);
+    head[0] = 42;
+    const h = writeDec(head, 1, nkeys);
+    head[h] = 13;
+    head[h + 1] = 10;
+    parts[0] = head;
+    for (let k = 0; k < nkeys; k++) parts[k + 1] = elemBuf[k].subarray(elemStart[k], elemEnd[k]);
+    elemBuf.fill(undefined as unknown as Buffer, 0, nkeys);
+    reply(msg, parts, bytes, ReplyType.array);
+    return;
+  }
   const out = Buffer.allocUnsafe(bytes);
   out[0] = 42;
   let p = writeDec(out, 1, nkeys);
@@ -167,8 +183,7 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
     const src = elemBuf[k];
     const b = elemStart[k];
     const e = elemEnd[k];
-    if (e - b > 64) p += src.copy(out, p, b, e); // large values: one memcpy
-    else for (let i = b; i < e; i++) out[p++] = src[i]; // small ones: cheaper than a native call
+    for (let i = b; i < e; i++) out[p++] = src[i];
   }
   elemBuf.fill(undefined as unknown as Buffer, 0, nkeys); // drop references to the fragments' buffers
   reply(msg, [out], bytes, ReplyType.array);
