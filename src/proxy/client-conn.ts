@@ -216,9 +216,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
 
   /** The client half-closed: deliver what is outstanding, then close (spec §8.1). */
   private onEnd(): void {
-    this.sawEof = true;
-    this.stop();
-    if (this.queue.length === 0) scheduleFlush(this);
+    this.closeWhenIdle();
   }
 
   /** Read no more requests; close once every reply in flight is written (pool removed by reload). */

@@ -22,7 +22,7 @@ export const ERRNO = {
 
 export type ErrnoName = keyof typeof ERRNO;
 
-/** Map a Node socket error (err.code like 'ECONNREFUSED') to our table; unknown codes keep their text. */
+/** Map a Node socket error (err.code like 'ECONNREFUSED') to our table; codes it does not list become `unknown` (nutcracker sends "unknown" for errno 0 too). */
 export function errnoOf(err: NodeJS.ErrnoException | null | undefined): ErrnoName {
   const code = err?.code;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') return 'EHOSTDOWN';

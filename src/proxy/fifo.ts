@@ -34,11 +34,6 @@ export class Fifo<T> {
     return item;
   }
 
-  /** Item at position i from the head (0 = oldest). */
-  at(i: number): T | undefined {
-    return i < this.len ? this.buf[(this.head + i) % this.buf.length] : undefined;
-  }
-
   /** Remove and return every item, oldest first. */
   drain(): T[] {
     const out: T[] = [];

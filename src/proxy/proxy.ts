@@ -11,7 +11,7 @@ import { log } from '../log/logger';
 import { MetricsServer } from '../stats/metrics-server';
 import type { StatsSnapshot, StatsSource } from '../stats/snapshot';
 import { StatsServer } from '../stats/stats-server';
-import { ServerPool, type ProxyContext } from './server-pool';
+import { ServerPool, type ProxyContext, type ProxyLogLevel } from './server-pool';
 
 export interface ProxyOptions {
   /** nutcracker's -m: limits key length for Redis (key < mbufSize − 48). */
@@ -130,7 +130,7 @@ export class Proxy implements ProxyContext, StatsSource {
     ].join('\r\n');
   }
 
-  log(level: 'error' | 'warn' | 'notice' | 'info' | 'debug', message: string): void {
+  log(level: ProxyLogLevel, message: string): void {
     log[level](message);
   }
 

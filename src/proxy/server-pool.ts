@@ -17,6 +17,9 @@ import { DEFAULT_PROBE_TIMEOUT_MS, probeServer } from './probe';
 import { protocolFor } from './protocols';
 import { Server } from './server';
 
+/** The logger methods a pool may call through its proxy. */
+export type ProxyLogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug';
+
 /** What a pool needs from the proxy that owns it. */
 export interface ProxyContext {
   readonly mbufSize: number;
@@ -25,7 +28,7 @@ export interface ProxyContext {
   connectionClosed(): void;
   nextClientId(): number;
   describe(pool: PoolConfig): string;
-  log(level: 'error' | 'warn' | 'notice' | 'info' | 'debug', message: string): void;
+  log(level: ProxyLogLevel, message: string): void;
 }
 
 export class ServerPool implements Ticker {

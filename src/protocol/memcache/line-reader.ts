@@ -24,11 +24,6 @@ export class LineReader {
     return this.pendingLen;
   }
 
-  /** The first byte of the unfinished line (-1 when none). */
-  get partialFirstByte(): number {
-    return this.pendingLen > 0 ? this.pending[0] : -1;
-  }
-
   /** Copy up to `dst.length` leading bytes of the unfinished line into dst; returns the count. */
   peekPartial(dst: Buffer): number {
     const n = Math.min(dst.length, this.pendingLen);

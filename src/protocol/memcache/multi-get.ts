@@ -7,8 +7,9 @@
 
 import { Msg, MsgAction } from '../../proxy/msg';
 import { commandTable } from './command-table';
+import { localReplies } from './local-replies';
 import { ReplyType } from './reply-scanner';
-import { MAX_DATA_LENGTH } from './syntax';
+import { MAX_DATA_LENGTH, syntax } from './syntax';
 import { MERGE_COPY_LIMIT } from '../types';
 
 const SPACE = 32;
@@ -42,7 +43,7 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
     serverOfKey[i] = s;
     if (!servers.includes(s)) servers.push(s);
   }
-  servers.sort((a, b) => a - b);
+  servers.sort(ascending);
   const fragmentOf = new Int32Array(keys.length);
   const sizes = new Array<number>(servers.length).fill(0);
   for (let i = 0; i < keys.length; i++) {
@@ -52,7 +53,8 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
   }
   const verb = VERBS[proto.cmd];
   const prefix = verb.length + (proto.exptime !== null ? proto.exptime.length + 1 : 0);
-  const frags = servers.map((server, f) => {
+  const frags: Msg[] = new Array(servers.length);
+  for (let f = 0; f < servers.length; f++) {
     const buf = Buffer.allocUnsafe(prefix + sizes[f] + 2);
     let at = verb.copy(buf, 0);
     if (proto.exptime !== null) {
@@ -69,16 +71,20 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
     CRLF.copy(buf, at);
     frag.action = MsgAction.forward;
     frag.cmd = msg.cmd;
-    frag.server = server;
+    frag.server = servers[f];
     frag.parent = msg;
     frag.pushPart(buf);
-    return frag;
-  });
+    frags[f] = frag;
+  }
   proto.fragmentOf = fragmentOf;
   msg.proto = proto;
   msg.fragments = frags;
   msg.pending = frags.length;
   return frags;
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
 
 /** Build the parent's reply from its fragments' replies (or set err/closeAfter). */
@@ -111,14 +117,14 @@ export function mergeMultiGet(msg: Msg): void {
     return;
   }
   // For each requested key in order: the next unused block with that key in its server's sub-reply.
-  let bytes = END_LINE.length;
+  let bytes = localReplies.end.length;
   let chosen = 0;
   for (let i = 0; i < keys.length; i++) {
     const f = fragmentOf[i];
     const buf = fragBuf[f];
     const key = keys[i];
     for (let j = nextBlock[f]; j < firstBlock[f + 1]; j++) {
-      if (blockUsed[j] === 1 || !sameBytes(buf, keyStart[j], keyEnd[j], key)) continue;
+      if (blockUsed[j] === 1 || !syntax.equals(buf, keyStart[j], keyEnd[j], key)) continue;
       blockUsed[j] = 1;
       while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
       chosenBlock[chosen++] = j;
@@ -133,7 +139,7 @@ export function mergeMultiGet(msg: Msg): void {
       const j = chosenBlock[c];
       parts[c] = fragBuf[blockFrag[j]].subarray(blockStart[j], blockEnd[j]);
     }
-    parts[chosen] = END_LINE;
+    parts[chosen] = localReplies.end;
     fragBuf.length = 0;
     msg.reply = parts;
     msg.replyBytes = bytes;
@@ -149,14 +155,12 @@ export function mergeMultiGet(msg: Msg): void {
     const e = blockEnd[j];
     for (let i = blockStart[j]; i < e; i++) out[p++] = src[i];
   }
-  END_LINE.copy(out, p);
+  localReplies.end.copy(out, p);
   fragBuf.length = 0; // drop references to the sub-replies
   msg.reply = [out];
   msg.replyBytes = bytes;
   msg.replyType = ReplyType.valueList;
 }
-
-const END_LINE = Buffer.from('END\r\n', 'latin1');
 
 // Scratch for the merge, reused by every multi-get (the data path runs one request at a time):
 // per VALUE block of all sub-replies, its fragment, key bounds and block bounds.
@@ -211,8 +215,8 @@ function indexBlocks(frags: Msg[]): boolean {
       let lf = pos;
       while (lf < buf.length && buf[lf] !== LF) lf++;
       if (lf >= buf.length || lf - pos < 4) return false;
-      if (lf - pos === 4 && startsWithAt(buf, pos, END)) break; // END\r\n
-      if (!startsWithAt(buf, pos, VALUE) || buf[pos + 5] !== SPACE) return false;
+      if (lf - pos === 4 && syntax.startsWith(buf, pos, buf.length, END)) break; // END\r\n
+      if (!syntax.startsWith(buf, pos, buf.length, VALUE) || buf[pos + 5] !== SPACE) return false;
       // Tokens after VALUE: key, flags, bytes[, cas]; the line ends with CR before lf.
       let i = pos + 6;
       const ks = i;
@@ -243,16 +247,5 @@ function indexBlocks(frags: Msg[]): boolean {
     }
   }
   firstBlock[frags.length] = n;
-  return true;
-}
-
-function startsWithAt(buf: Buffer, at: number, word: Buffer): boolean {
-  for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
-  return true;
-}
-
-function sameBytes(buf: Buffer, start: number, end: number, key: Buffer): boolean {
-  if (end - start !== key.length) return false;
-  for (let i = 0; i < key.length; i++) if (buf[start + i] !== key[i]) return false;
   return true;
 }

@@ -197,11 +197,12 @@ export const REDIS_COMMANDS = [
 
 export type RedisCommandName = (typeof REDIS_COMMANDS)[number]['name'];
 
-/** Per index: class, minimum and maximum argc (-1 = unbounded), the name as bytes. */
+/** Per index: class, minimum and maximum argc (-1 = unbounded). */
 export const CMD_CLASS: Uint8Array = new Uint8Array(REDIS_COMMANDS.length);
 export const CMD_MIN_ARGC: Int32Array = new Int32Array(REDIS_COMMANDS.length);
 export const CMD_MAX_ARGC: Int32Array = new Int32Array(REDIS_COMMANDS.length);
-const NAME_BYTES: Buffer[] = [];
+/** Lowercase name bytes per index (lookup compares against them; split writes them into fragments). */
+export const CMD_NAME_BYTES: Buffer[] = [];
 
 /** Longest command name in the table: longer names are unknown without hashing. */
 export let MAX_COMMAND_NAME = 0;
@@ -224,7 +225,7 @@ for (let i = 0; i < REDIS_COMMANDS.length; i++) {
   CMD_MIN_ARGC[i] = spec.min ?? min;
   CMD_MAX_ARGC[i] = spec.max ?? max;
   const bytes = Buffer.from(spec.name, 'latin1');
-  NAME_BYTES.push(bytes);
+  CMD_NAME_BYTES.push(bytes);
   if (bytes.length > MAX_COMMAND_NAME) MAX_COMMAND_NAME = bytes.length;
   let slot = fnv1a(bytes, bytes.length) & (SLOTS - 1);
   while (slotIndex[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
@@ -238,7 +239,7 @@ export function lookupCommand(lower: Uint8Array, len: number): number {
   for (;;) {
     const idx = slotIndex[slot] - 1;
     if (idx < 0) return -1;
-    const name = NAME_BYTES[idx];
+    const name = CMD_NAME_BYTES[idx];
     if (name.length === len) {
       let i = 0;
       while (i < len && name[i] === lower[i]) i++;

@@ -4,6 +4,7 @@
 
 import type { PoolConfig } from '../../config/types';
 import type { Protocol } from '../types';
+import { toResp } from './inline';
 import { merge } from './merge';
 import { errnoReply } from './replies';
 import { RedisReplyScanner } from './reply-scanner';
@@ -11,7 +12,7 @@ import { RedisRequestScanner } from './request-scanner';
 import { split } from './split';
 
 function command(...args: string[]): Buffer {
-  return Buffer.from(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''), 'utf8');
+  return toResp(args.map((a) => Buffer.from(a, 'utf8')));
 }
 
 export const redisProtocol: Protocol = {

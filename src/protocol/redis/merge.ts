@@ -5,7 +5,7 @@
 import type { ErrnoName } from '../../proxy/errno';
 import type { Msg } from '../../proxy/msg';
 import { commandIndex } from './commands';
-import { REPLIES, decLen, writeDec } from './replies';
+import { REPLIES, decLen, integerReply, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
 import { MERGE_COPY_LIMIT } from '../types';
 
@@ -36,7 +36,7 @@ function lineEnd(buf: Buffer, pos: number): number {
 }
 
 /** Position after the complete RESP element at pos, or -1 when malformed or cut short. */
-export function skipElement(buf: Buffer, pos: number): number {
+function skipElement(buf: Buffer, pos: number): number {
   let remaining = 1;
   while (remaining > 0) {
     if (pos >= buf.length) return -1;
@@ -121,10 +121,9 @@ function mergeSum(msg: Msg, frags: Msg[]): void {
     if (Number.isNaN(n)) return fail(msg, 'EINVAL');
     sum += n;
   }
-  const out = Buffer.from(`:${sum}\r\n`, 'latin1');
+  const out = integerReply(sum);
   reply(msg, [out], out.length, ReplyType.integer);
 }
-
 
 /** Scratch for mergeArrays: per key, the fragment buffer and the element's bounds in it. */
 const elemBuf: Buffer[] = [];

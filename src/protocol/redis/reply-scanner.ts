@@ -58,7 +58,7 @@ export class RedisReplyScanner implements ServerCodec {
   private lenOf = 0;
   private left = 0;
   /** First word of a top-level error reply, to classify it. */
-  private word = Buffer.alloc(WORD_MAX);
+  private readonly word = Buffer.alloc(WORD_MAX);
   private wordLen = 0;
   private wordDone = false;
 

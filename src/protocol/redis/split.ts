@@ -4,7 +4,7 @@
 // copied, their slices are interleaved as parts.
 
 import { Msg, MsgAction } from '../../proxy/msg';
-import { REDIS_COMMANDS } from './commands';
+import { CMD_NAME_BYTES } from './commands';
 import { decLen, writeDec } from './replies';
 
 /** MSET's values as scanned (slices of the client's chunks, never copied): value i is
@@ -15,10 +15,7 @@ export class MsetValues {
   lens: number[] = [];
 }
 
-/** Lowercase names as bytes, per command index (only the split commands are ever used). */
-const LOWER_NAMES: Buffer[] = REDIS_COMMANDS.map((c) => Buffer.from(c.name, 'latin1'));
-
-/** `$<n>\r\n` written at pos; returns the new position. */
+/** `<prefix><n>\r\n` (prefix `*` or `$`) written at pos; returns the new position. */
 function writeLenLine(buf: Buffer, pos: number, prefix: number, n: number): number {
   buf[pos++] = prefix;
   pos = writeDec(buf, pos, n);
@@ -27,15 +24,15 @@ function writeLenLine(buf: Buffer, pos: number, prefix: number, n: number): numb
   return pos;
 }
 
+/** Scratch arrays reused by every split (the data path runs one request at a time). */
+let serverScratch = new Int32Array(64);
+let cursorScratch = new Int32Array(64);
+
 /**
  * One fragment per involved server, in server-index order (-1, "no live server", first), each with
  * that server's keys in the client's order (duplicates kept). Sets msg.fragments and msg.pending.
  * A fragment's `proto` is an Int32Array of the parent key positions it carries, for merge.
  */
-/** Scratch arrays reused by every split (the data path runs one request at a time). */
-let serverScratch = new Int32Array(64);
-let cursorScratch = new Int32Array(64);
-
 export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   const keys = msg.keys as Buffer[];
   const nkeys = keys.length;
@@ -65,7 +62,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   const order = new Int32Array(nkeys);
   for (let i = 0; i < nkeys; i++) order[cursor[server[i] + 1]++] = i;
 
-  const name = LOWER_NAMES[msg.cmd];
+  const name = CMD_NAME_BYTES[msg.cmd];
   const frags: Msg[] = [];
   for (let f = 0; f + 1 < firsts.length; f++) {
     const positions = order.subarray(firsts[f], firsts[f + 1]);
