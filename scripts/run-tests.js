@@ -4,7 +4,8 @@
 // A file that fails is run once more and reported as RETRIED either way, so a test that depends on
 // timing under load is visible without failing the whole run; a test that fails twice fails the run.
 // A test that leaves a socket open would otherwise hang the run: every test gets 120 s at most.
-// Usage: node scripts/run-tests.js [unit|integration|compat|clients|helpers ...]  (default: all)
+// Usage: node scripts/run-tests.js [unit|integration|compat|clients|helpers|<dir>/<file>.test.js ...]
+// (default: all)
 'use strict';
 const { readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
@@ -39,7 +40,7 @@ function runFile(file) {
 }
 
 const dirs = only.length ? only.map((d) => join(root, d)) : [root];
-const files = dirs.flatMap((d) => walk(d, []));
+const files = dirs.flatMap((d) => (statSync(d).isFile() ? [d] : walk(d, [])));
 if (files.length === 0) {
   console.error('no test files found under', dirs.join(', '));
   process.exit(1);

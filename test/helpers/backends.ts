@@ -156,7 +156,11 @@ async function startBackend(kind: BackendKind, opts: BackendOptions): Promise<Ba
       removeTempDir(dir);
     },
     kill(signal) {
-      if (current.proc.isRunning()) current.proc.child.kill(signal);
+      if (!current.proc.isRunning()) return;
+      current.proc.child.kill(signal);
+      // A stop reaches every thread of the server asynchronously: wait until the kernel reports the
+      // process stopped, so a request sent next cannot still be served (memcached is multi-threaded).
+      if (signal === 'SIGSTOP') waitProcessState(current.proc.child.pid as number, 'T');
     },
     async restart() {
       await stopProcess(current.proc);
@@ -175,4 +179,17 @@ export function startRedis(opts: BackendOptions = {}): Promise<Backend> {
 /** A memcached on a free 127.0.0.1 port (TCP only, 64 MB). */
 export function startMemcached(opts: Omit<BackendOptions, 'password'> = {}): Promise<Backend> {
   return startBackend('memcached', opts);
+}
+
+/** Poll /proc/<pid>/stat (synchronously, at most ~1 s) until the process is in `state`. */
+function waitProcessState(pid: number, state: string): void {
+  const until = Date.now() + 1000;
+  while (Date.now() < until) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith(state)) return;
+    } catch {
+      return; // gone: nothing to wait for
+    }
+  }
 }
