@@ -45,6 +45,8 @@ interface Envelope {
 
 /** Environment variable carrying the configuration text (base64) to a new worker. */
 export const WORKER_CONFIG_ENV = 'TWEMPROXY_TS_WORKER_CONFIG';
+/** Largest base64 configuration handed over in the environment (MAX_ARG_STRLEN is 128 KiB). */
+const MAX_ENV_CONFIG = 120 * 1024;
 
 /** How long the primary waits for a worker's answer (snapshot, reload) before leaving it out. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -125,7 +127,8 @@ export class WorkerSet {
 
   private fork(): Promise<void> {
     // A worker starts from the configuration the others run, not from whatever is on disk now.
-    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: this.configText });
+    // (Linux caps one environment string at 128 KiB: a larger configuration is read from the file.)
+    const worker = cluster.fork(this.configText.length <= MAX_ENV_CONFIG ? { [WORKER_CONFIG_ENV]: this.configText } : {});
     const pid = worker.process.pid ?? 0;
     this.workers.add(worker);
     // A send to a worker whose channel has just closed fails with EPIPE; its 'exit' follows and is
