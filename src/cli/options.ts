@@ -5,6 +5,7 @@
 // options, the first error wins. Messages are nutcracker's with our program name.
 
 import { parseMbufSize } from '../config/mbuf-size';
+import { DEFAULT_PROXY_OPTIONS } from '../proxy/proxy-options';
 import { PROGRAM, VERSION } from './version';
 
 const WORKERS_MAX = 256;
@@ -83,13 +84,13 @@ export const OPTIONS = [
   { key: 'describeStats', short: 'D', long: 'describe-stats', arg: 'none', default: false, usage: '', help: 'print stats description and exit' },
   { key: 'verbose', short: 'v', long: 'verbose', arg: 'level', default: 5, usage: 'verbosity level', help: 'set logging level (default: {default}, min: 0, max: 11)' },
   { key: 'output', short: 'o', long: 'output', arg: 'file', default: null, usage: 'output file', help: 'set logging file (default: stderr)' },
-  { key: 'confFile', short: 'c', long: 'conf-file', arg: 'file', default: 'conf/nutcracker.yml', usage: 'conf file', help: 'set configuration file (default: {default})' },
-  { key: 'statsPort', short: 's', long: 'stats-port', arg: 'port', default: 22222, usage: 'stats port', help: 'set stats monitoring port (default: {default})' },
-  { key: 'statsAddr', short: 'a', long: 'stats-addr', arg: 'string', default: '0.0.0.0', usage: 'stats addr', help: 'set stats monitoring ip (default: {default})' },
-  { key: 'statsInterval', short: 'i', long: 'stats-interval', arg: 'msec', default: 30000, usage: 'stats interval', help: 'set stats aggregation interval in msec (default: {default} msec)' },
+  { key: 'confFile', short: 'c', long: 'conf-file', arg: 'file', default: DEFAULT_PROXY_OPTIONS.confFile, usage: 'conf file', help: 'set configuration file (default: {default})' },
+  { key: 'statsPort', short: 's', long: 'stats-port', arg: 'port', default: DEFAULT_PROXY_OPTIONS.statsPort, usage: 'stats port', help: 'set stats monitoring port (default: {default})' },
+  { key: 'statsAddr', short: 'a', long: 'stats-addr', arg: 'string', default: DEFAULT_PROXY_OPTIONS.statsAddr, usage: 'stats addr', help: 'set stats monitoring ip (default: {default})' },
+  { key: 'statsInterval', short: 'i', long: 'stats-interval', arg: 'msec', default: DEFAULT_PROXY_OPTIONS.statsInterval, usage: 'stats interval', help: 'set stats aggregation interval in msec (default: {default} msec)' },
   { key: 'pidFile', short: 'p', long: 'pid-file', arg: 'file', default: null, usage: 'pid file', help: 'set pid file (default: off)' },
-  { key: 'mbufSize', short: 'm', long: 'mbuf-size', arg: 'mbuf', default: 16384, usage: 'mbuf size', help: 'set size of mbuf chunk in bytes (default: {default} bytes)' },
-  { key: 'workers', short: null, long: 'workers', arg: 'count', default: 1, usage: 'N', help: 'set number of worker processes (default: {default}, max: 256)' },
+  { key: 'mbufSize', short: 'm', long: 'mbuf-size', arg: 'mbuf', default: DEFAULT_PROXY_OPTIONS.mbufSize, usage: 'mbuf size', help: 'set size of mbuf chunk in bytes (default: {default} bytes)' },
+  { key: 'workers', short: null, long: 'workers', arg: 'count', default: DEFAULT_PROXY_OPTIONS.workers, usage: 'N', help: 'set number of worker processes (default: {default}, max: 256)' },
   { key: 'metricsPort', short: null, long: 'metrics-port', arg: 'port', default: null, usage: 'N', help: 'set Prometheus metrics HTTP port (default: off)' },
   { key: 'metricsAddr', short: null, long: 'metrics-addr', arg: 'string', default: null, usage: 'S', help: 'set Prometheus metrics ip (default: the stats ip)' },
   { key: 'reload', short: null, long: 'reload', arg: 'none', default: false, usage: '', help: 'make the process in the pid file reload its configuration and exit' },

@@ -11,35 +11,10 @@ import { log } from '../log/logger';
 import { MetricsServer } from '../stats/metrics-server';
 import type { StatsSnapshot, StatsSource } from '../stats/snapshot';
 import { StatsServer } from '../stats/stats-server';
+import { DEFAULT_PROXY_OPTIONS, type ProxyOptions } from './proxy-options';
 import { ServerPool, type ProxyContext, type ProxyLogLevel } from './server-pool';
 
-export interface ProxyOptions {
-  /** nutcracker's -m: limits key length for Redis (key < mbufSize − 48). */
-  mbufSize: number;
-  statsPort: number;
-  statsAddr: string;
-  statsInterval: number;
-  /** Prometheus endpoint port, or null for none. */
-  metricsPort: number | null;
-  metricsAddr: string;
-  workers: number;
-  /** The configuration file, re-read on reload. */
-  confFile: string;
-  /** Bind the stats/metrics ports here (false in a worker process: the primary serves them). */
-  listenStats?: boolean;
-}
-
-export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
-  mbufSize: 16384,
-  statsPort: 22222,
-  statsAddr: '0.0.0.0',
-  statsInterval: 30000,
-  metricsPort: null,
-  metricsAddr: '0.0.0.0',
-  workers: 1,
-  confFile: 'conf/nutcracker.yml',
-  listenStats: true,
-};
+export { DEFAULT_PROXY_OPTIONS, type ProxyOptions } from './proxy-options';
 
 export class Proxy implements ProxyContext, StatsSource {
   readonly pools: ServerPool[] = [];
