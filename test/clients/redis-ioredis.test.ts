@@ -2,27 +2,15 @@
 // and falls back to RESP2 by itself, then runs its ready check (INFO). Commands of every kind, a
 // 1,000-command pipeline, binary values, redis_auth via the `password` option, and QUIT.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { clientPools } from './redis-client-pools';
 
 const T = { timeout: 30_000 };
 const PASSWORD = 'io-pass';
 
-let shard: ShardedRedis;
-let authed: ShardedRedis;
-
-before(async () => {
-  [shard, authed] = await startAll([
-    startShardedRedis({ servers: 3, directives: { hash: 'md5', hash_tag: '{}' } }),
-    startShardedRedis({ servers: 2, directives: { redis_auth: PASSWORD }, backend: { password: PASSWORD } }),
-  ]);
-});
-
-after(async () => {
-  await Promise.all([shard?.stop(), authed?.stop()]);
-});
+const pools = clientPools(PASSWORD, { hash: 'md5', hash_tag: '{}' });
 
 /** A client with default settings, except: fail instead of reconnecting forever if something is wrong. */
 async function client(port: number, extra: Record<string, unknown> = {}): Promise<Redis> {
@@ -35,7 +23,7 @@ async function client(port: number, extra: Record<string, unknown> = {}): Promis
 }
 
 test('ioredis with default settings connects and runs commands of every kind', T, async () => {
-  const redis = await client(shard.port);
+  const redis = await client(pools.shard.port);
   try {
     assert.equal(await redis.ping(), 'PONG');
     assert.equal(await redis.set('io:a', 'hello'), 'OK');
@@ -63,7 +51,7 @@ test('ioredis with default settings connects and runs commands of every kind', T
 });
 
 test('an ioredis pipeline of 1,000 commands gets every result in order', T, async () => {
-  const redis = await client(shard.port);
+  const redis = await client(pools.shard.port);
   try {
     const pipeline = redis.pipeline();
     for (let i = 0; i < 500; i++) pipeline.set(`io:p:${i}`, `v${i}`).get(`io:p:${i}`);
@@ -79,7 +67,7 @@ test('an ioredis pipeline of 1,000 commands gets every result in order', T, asyn
 });
 
 test('ioredis stores and reads back binary values', T, async () => {
-  const redis = await client(shard.port);
+  const redis = await client(pools.shard.port);
   try {
     const value = Buffer.from([0, 255, 13, 10, 36, 42, 128]);
     assert.equal(await redis.set(Buffer.from([0xfe, 0x00]), value), 'OK');
@@ -90,10 +78,10 @@ test('ioredis stores and reads back binary values', T, async () => {
 });
 
 test('ioredis authenticates to a pool with redis_auth through its password option, and QUIT closes cleanly', T, async () => {
-  const redis = await client(authed.port, { password: PASSWORD });
+  const redis = await client(pools.authed.port, { password: PASSWORD });
   assert.equal(await redis.set('k', 'v'), 'OK');
   assert.equal(await redis.get('k'), 'v');
   assert.equal(await redis.quit(), 'OK');
   // A wrong password is fatal for ioredis (it closes the connection), so connecting fails.
-  await assert.rejects(client(authed.port, { password: 'wrong' }));
+  await assert.rejects(client(pools.authed.port, { password: 'wrong' }));
 });

@@ -3,27 +3,15 @@
 // every kind, a pipeline (multi-key split across servers), and redis_auth with a password.
 // node-redis v5+ defaults to RESP3 with no fallback: see redis-node-redis.test.ts.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis4';
-import { startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { clientPools } from './redis-client-pools';
 
 const T = { timeout: 30_000 };
 const PASSWORD = 'nr4-pass';
 
-let shard: ShardedRedis;
-let authed: ShardedRedis;
-
-before(async () => {
-  [shard, authed] = await startAll([
-    startShardedRedis({ servers: 3 }),
-    startShardedRedis({ servers: 2, directives: { redis_auth: PASSWORD }, backend: { password: PASSWORD } }),
-  ]);
-});
-
-after(async () => {
-  await Promise.all([shard?.stop(), authed?.stop()]);
-});
+const pools = clientPools(PASSWORD);
 
 function client(port: number, password?: string) {
   const c = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, password });
@@ -32,7 +20,7 @@ function client(port: number, password?: string) {
 }
 
 test('node-redis v4 with default settings runs commands of every kind through the proxy', T, async () => {
-  const c = client(shard.port);
+  const c = client(pools.shard.port);
   await c.connect();
   try {
     assert.equal(await c.ping(), 'PONG');
@@ -53,11 +41,11 @@ test('node-redis v4 with default settings runs commands of every kind through th
 });
 
 test('node-redis v4 authenticates to a redis_auth pool with its password option', T, async () => {
-  const bad = client(authed.port);
+  const bad = client(pools.authed.port);
   await bad.connect();
   await assert.rejects(bad.get('nr4:x'), /NOAUTH/);
   await bad.disconnect();
-  const c = client(authed.port, PASSWORD);
+  const c = client(pools.authed.port, PASSWORD);
   await c.connect();
   try {
     assert.equal(await c.set('nr4:x', 'y'), 'OK');

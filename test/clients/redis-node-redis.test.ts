@@ -3,27 +3,15 @@
 // Redis 5) as fatal, with no RESP2 fallback; so a default client cannot use a RESP2-only proxy, and the
 // working tests set `RESP: 2`. With that: commands of every kind, pipelines, redis_auth, QUIT.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
-import { startAll, startShardedRedis, type ShardedRedis } from '../integration/redis/sharded-redis';
+import { clientPools } from './redis-client-pools';
 
 const T = { timeout: 30_000 };
 const PASSWORD = 'nr-pass';
 
-let shard: ShardedRedis;
-let authed: ShardedRedis;
-
-before(async () => {
-  [shard, authed] = await startAll([
-    startShardedRedis({ servers: 3, directives: { hash: 'md5', hash_tag: '{}' } }),
-    startShardedRedis({ servers: 2, directives: { redis_auth: PASSWORD }, backend: { password: PASSWORD } }),
-  ]);
-});
-
-after(async () => {
-  await Promise.all([shard?.stop(), authed?.stop()]);
-});
+const pools = clientPools(PASSWORD, { hash: 'md5', hash_tag: '{}' });
 
 /** Socket options that differ from the defaults only in not reconnecting after a failure. */
 function socket(port: number) {
@@ -40,14 +28,14 @@ async function connected(port: number, extra: { password?: string } = {}) {
 }
 
 test('node-redis with default settings asks for RESP3, is refused with NOPROTO and does not fall back', T, async () => {
-  const client = createClient({ socket: socket(shard.port) });
+  const client = createClient({ socket: socket(pools.shard.port) });
   client.on('error', () => undefined);
   await assert.rejects(client.connect(), /NOPROTO/);
   if (client.isOpen) client.destroy();
 });
 
 test('node-redis with RESP 2 runs commands of every kind', T, async () => {
-  const client = await connected(shard.port);
+  const client = await connected(pools.shard.port);
   try {
     assert.equal(await client.ping(), 'PONG');
     assert.equal(await client.set('nr:a', 'hello'), 'OK');
@@ -74,7 +62,7 @@ test('node-redis with RESP 2 runs commands of every kind', T, async () => {
 });
 
 test('node-redis pipelines 1,000 commands, automatically and with execAsPipeline, results in order', T, async () => {
-  const client = await connected(shard.port);
+  const client = await connected(pools.shard.port);
   try {
     const auto = await Promise.all(Array.from({ length: 500 }, (_, i) => client.set(`nr:p:${i}`, `v${i}`).then(() => client.get(`nr:p:${i}`))));
     assert.deepEqual(auto, Array.from({ length: 500 }, (_, i) => `v${i}`));
@@ -90,9 +78,9 @@ test('node-redis pipelines 1,000 commands, automatically and with execAsPipeline
 });
 
 test('node-redis authenticates to a pool with redis_auth through its password option and closes with QUIT', T, async () => {
-  const client = await connected(authed.port, { password: PASSWORD });
+  const client = await connected(pools.authed.port, { password: PASSWORD });
   assert.equal(await client.set('k', 'v'), 'OK');
   assert.equal(await client.get('k'), 'v');
   assert.equal(await client.quit(), 'OK');
-  await assert.rejects(connected(authed.port, { password: 'wrong' }), /invalid password/);
+  await assert.rejects(connected(pools.authed.port, { password: 'wrong' }), /invalid password/);
 });
