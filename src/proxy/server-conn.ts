@@ -49,10 +49,14 @@ export class ServerConn implements Flushable, ReplySink {
     this.socket.on('close', () => {
       if (!this.closed) this.close(this.lastError ? errnoOf(this.lastError) : 'unknown', this.lastError ? CloseKind.err : CloseKind.eof);
     });
-    // Injected requests go first on every new connection: AUTH, then SELECT (spec §6.7–6.8).
+    // Injected requests go first on every new connection: AUTH, then SELECT (spec §6.7–6.8). They
+    // carry a deadline too: the timeout check looks at the oldest request, and a server that never
+    // answers them must not leave the client requests queued behind them waiting forever.
+    const timeout = pool.config.timeout;
     for (const bytes of pool.protocol.connectRequests(pool.config)) {
       const m = new Msg();
       m.internal = true;
+      m.deadline = timeout > 0 ? nowMs() + timeout : 0;
       m.pushPart(bytes);
       this.queue(m);
     }

@@ -99,3 +99,15 @@ test('the same stalled server gives the same bytes through nutcracker and throug
   assert.deepEqual(mine, theirs);
   assert.deepEqual(mine, [TIMED_OUT, TIMED_OUT, '+PONG\r\n', TIMED_OUT]);
 });
+
+test('a server that never answers the injected AUTH still times out the requests queued behind it', T, async (t) => {
+  // The proxy's own AUTH goes first on a new server connection and has no client waiting for it; the
+  // client's request behind it must still fail at its deadline instead of waiting forever.
+  const fp = await startFakePool(t, { servers: 1, directives: { timeout: 300, redis_auth: 'pw' } });
+  const fake = fp.fakes[0];
+  fake.setBehaviour({ mode: 'silent' });
+  const c = await clientFor(t, fp.port);
+  assert.equal(await ask(c, resp('AUTH', 'pw'), 'redis'), '+OK\r\n');
+  assert.equal(await ask(c, resp('GET', 'k'), 'redis'), TIMED_OUT);
+  assert.equal(fp.server(0).stats.server_timedout, 1);
+});
