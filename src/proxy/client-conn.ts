@@ -15,6 +15,7 @@ import { scheduleFlush, type Flushable } from './flusher';
 import { Msg, MsgAction } from './msg';
 import type { MsgOwner } from './msg-owner';
 import { writeParts } from './server-conn';
+import { readAccepted } from './socket-reader';
 import type { ServerPool } from './server-pool';
 
 /** Client-side flow-control limits. */
@@ -77,11 +78,11 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     this.codec = pool.protocol.newClientCodec(ctx);
     pool.stats.client_connections++;
     proxy.connectionOpened();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', () => this.finish(false));
     socket.on('close', () => this.finish(this.sawEof));
     socket.on('drain', () => this.maybeResume());
+    readAccepted(socket, (chunk) => this.onData(chunk));
   }
 
   private onData(chunk: Buffer): void {

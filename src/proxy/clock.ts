@@ -1,11 +1,14 @@
 // One coarse clock for the data path: a single interval timer ticks every TICK_MS while anything
-// needs time (request timeouts, ejected servers waiting to be probed) and calls the registered
-// tickers. No timer is ever created per request: deadlines are numbers compared on each tick.
+// needs time (requests with deadlines, ejected servers waiting to be probed, servers being retired)
+// and calls the registered tickers. No timer is ever created per request: deadlines are numbers
+// compared on each tick. A tick on which no ticker has anything to watch stops the timer, so an idle
+// proxy does not wake up 100 times a second; queuing a request wakes it again (wake() is a flag check).
 
 export const TICK_MS = 10;
 
 export interface Ticker {
-  tick(now: number): void;
+  /** Check deadlines; return true while there is anything left to watch. */
+  tick(now: number): boolean;
 }
 
 const tickers = new Set<Ticker>();
@@ -18,21 +21,32 @@ export function nowMs(): number {
 
 function onTick(): void {
   const now = nowMs();
-  for (const t of tickers) t.tick(now);
+  let busy = false;
+  for (const t of tickers) if (t.tick(now)) busy = true;
+  if (!busy) stop();
+}
+
+function start(): void {
+  timer = setInterval(onTick, TICK_MS);
+  timer.unref();
+}
+
+function stop(): void {
+  if (timer !== null) clearInterval(timer);
+  timer = null;
+}
+
+/** Something with a deadline was queued: make sure the clock runs. */
+export function wake(): void {
+  if (timer === null && tickers.size > 0) start();
 }
 
 export function addTicker(t: Ticker): void {
   tickers.add(t);
-  if (timer === null) {
-    timer = setInterval(onTick, TICK_MS);
-    timer.unref();
-  }
+  if (timer === null) start();
 }
 
 export function removeTicker(t: Ticker): void {
   tickers.delete(t);
-  if (tickers.size === 0 && timer !== null) {
-    clearInterval(timer);
-    timer = null;
-  }
+  if (tickers.size === 0) stop();
 }

@@ -7,13 +7,14 @@
 
 import * as net from 'node:net';
 import type { ReplySink, ServerCodec } from '../protocol/types';
-import { nowMs } from './clock';
+import { nowMs, wake } from './clock';
 import { ERRNO, errnoOf, type ErrnoName } from './errno';
 import { Fifo } from './fifo';
 import { scheduleFlush, type Flushable } from './flusher';
 import { Msg } from './msg';
 import { completeMsg, failMsg, type MsgOwner } from './msg-owner';
 import type { Server } from './server';
+import { onreadOption } from './socket-reader';
 
 /** Why a server connection closed: decides which stats counter moves (spec §4.3). */
 export const CloseKind = { eof: 'server_eof', err: 'server_err', timeout: 'server_timedout', quiet: null } as const;
@@ -38,10 +39,10 @@ export class ServerConn implements Flushable, ReplySink {
     const pool = server.pool;
     this.codec = pool.protocol.newServerCodec();
     const addr = server.config.address;
-    this.socket = addr.path !== null ? net.connect({ path: addr.path }) : net.connect({ host: addr.host, port: addr.port, noDelay: true });
+    const onread = onreadOption((chunk) => this.codec.feed(chunk, this));
+    this.socket = addr.path !== null ? net.connect({ path: addr.path, onread }) : net.connect({ host: addr.host, port: addr.port, noDelay: true, onread });
     pool.proxy.connectionOpened();
     this.socket.on('connect', () => this.onConnect());
-    this.socket.on('data', (chunk: Buffer) => this.codec.feed(chunk, this));
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
       this.lastError = err;
     });
@@ -86,6 +87,7 @@ export class ServerConn implements Flushable, ReplySink {
     stats.in_queue++;
     stats.in_queue_bytes += msg.bytes;
     this.unsent.push(msg);
+    if (msg.deadline > 0) wake();
     if (this.connected) scheduleFlush(this);
   }
 
@@ -206,15 +208,41 @@ export class ServerConn implements Flushable, ReplySink {
   }
 }
 
-/** Write a batch with as few syscalls as possible: one copied buffer when small, else corked. */
+/** Parts at least this long are written by reference: copying them would cost more than the iovec. */
+const BIG_PART = 4096;
+
+/**
+ * Write a batch with as few syscalls and copies as possible: runs of small parts are copied into one
+ * buffer (cheaper than many iovecs), big parts go by reference; several buffers leave as one writev.
+ */
 export function writeParts(socket: net.Socket, parts: Buffer[], total: number): void {
   if (parts.length === 1) {
     socket.write(parts[0]);
-  } else if (total <= COALESCE_LIMIT) {
-    socket.write(Buffer.concat(parts, total));
-  } else {
-    socket.cork();
-    for (let i = 0; i < parts.length; i++) socket.write(parts[i]);
-    socket.uncork();
+    return;
   }
+  if (total <= COALESCE_LIMIT && !hasBigPart(parts)) {
+    socket.write(Buffer.concat(parts, total));
+    return;
+  }
+  socket.cork();
+  let i = 0;
+  while (i < parts.length) {
+    if (parts[i].length >= BIG_PART) {
+      socket.write(parts[i++]);
+      continue;
+    }
+    // A run of small parts, cut at a big part or at COALESCE_LIMIT bytes.
+    let end = i;
+    let bytes = 0;
+    while (end < parts.length && parts[end].length < BIG_PART && bytes + parts[end].length <= COALESCE_LIMIT) bytes += parts[end++].length;
+    if (end === i + 1) socket.write(parts[i]);
+    else socket.write(Buffer.concat(parts.slice(i, end), bytes));
+    i = end;
+  }
+  socket.uncork();
+}
+
+function hasBigPart(parts: Buffer[]): boolean {
+  for (let i = 0; i < parts.length; i++) if (parts[i].length >= BIG_PART) return true;
+  return false;
 }

@@ -9,7 +9,7 @@ import { Placement } from '../distribution/placement';
 import type { Protocol } from '../protocol/types';
 import { Histogram } from '../stats/histogram';
 import { newPoolStats, type PoolStats } from '../stats/metrics';
-import { addTicker, removeTicker, type Ticker } from './clock';
+import { addTicker, removeTicker, wake, type Ticker } from './clock';
 import { ClientConn } from './client-conn';
 import { MsgAction, type Msg } from './msg';
 import { failMsg } from './msg-owner';
@@ -110,6 +110,7 @@ export class ServerPool implements Ticker {
   private updateTicker(): void {
     const want = this.config.timeout > 0 || this.config.autoEjectHosts || this.retiring.length > 0;
     if (want && !this.ticking) addTicker(this);
+    if (want) wake(); // e.g. servers to retire: the clock may have stopped for want of work
     if (!want && this.ticking) removeTicker(this);
     this.ticking = want;
   }
@@ -125,7 +126,7 @@ export class ServerPool implements Ticker {
   /** Bind the listener. Rejects with a message naming the address on failure. */
   listen(): Promise<void> {
     const cfg = this.config;
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: cfg.tcpkeepalive }, (socket) => this.accept(socket));
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, keepAlive: cfg.tcpkeepalive }, (socket) => this.accept(socket));
     this.listener = server;
     const addr = cfg.listen;
     return new Promise((resolve, reject) => {
@@ -211,6 +212,7 @@ export class ServerPool implements Ticker {
     server.stats.server_ejected_at = Date.now() * 1000;
     this.stats.server_ejects++;
     this.rebuildPlacement();
+    wake(); // probes are due on the clock
     this.proxy.log('warn', `pool '${cfg.name}': server '${server.config.name}' ejected after ${Math.max(1, cfg.serverFailureLimit)} failure(s); probing every ${cfg.serverRetryTimeout} ms`);
   }
 
@@ -218,17 +220,23 @@ export class ServerPool implements Ticker {
     this.placement.setLive(this.servers.map((s) => !s.ejected));
   }
 
-  tick(now: number): void {
+  tick(now: number): boolean {
+    let busy = false;
     if (this.retiring.length > 0) {
       for (const s of this.retiring) s.checkTimeouts(now);
       this.retireIdle();
       if (this.retiring.length === 0) this.updateTicker();
+      else busy = true;
     }
     for (let i = 0; i < this.servers.length; i++) {
       const server = this.servers[i];
-      server.checkTimeouts(now);
-      if (server.ejected && !server.probing && now >= server.retryAt) this.probe(server);
+      if (server.checkTimeouts(now)) busy = true;
+      if (server.ejected) {
+        busy = true; // waiting to be probed
+        if (!server.probing && now >= server.retryAt) this.probe(server);
+      }
     }
+    return busy;
   }
 
   /** Readmit an ejected server only once it answers a probe; client requests are never probes. */

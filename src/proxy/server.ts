@@ -61,8 +61,16 @@ export class Server {
     if (failed) this.pool.onServerFailure(this);
   }
 
-  checkTimeouts(now: number): void {
-    for (let i = 0; i < this.conns.length; i++) this.conns[i].checkTimeout(now);
+  /** Time out overdue requests; returns true while any connection still has requests outstanding. */
+  checkTimeouts(now: number): boolean {
+    let outstanding = false;
+    // Backwards: a connection that times out removes itself from the list.
+    for (let i = this.conns.length - 1; i >= 0; i--) {
+      const conn = this.conns[i];
+      conn.checkTimeout(now);
+      if (!conn.isClosed && conn.outstanding > 0) outstanding = true;
+    }
+    return outstanding;
   }
 
   /** Close every connection without counting failures (shutdown, reload). Requests fail with `err`. */

@@ -299,7 +299,7 @@ export class RedisRequestScanner implements ClientCodec {
     }
     const s = this.capSlices;
     const buf = s.length === 0 ? EMPTY : s.length === 1 ? s[0] : Buffer.concat(s, this.argLen);
-    s.length = 0;
+    while (s.length > 0) s.pop(); // not `length = 0`: that goes through the runtime, per key
     if (cap === Cap.key) {
       if (this.keys !== null) this.keys.push(buf);
       else this.key = buf;

@@ -1,0 +1,97 @@
+// Reads through the shared buffer must behave like 'data' events: every chunk is its own Buffer whose
+// bytes stay put after later reads (the scanners keep slices of chunks across reads), end and
+// pause/resume still work, and both connected and accepted sockets get the fast path on this Node.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { once } from 'node:events';
+import { onreadOption, readAccepted } from '../../../src/proxy/socket-reader';
+
+/** A listener whose accepted sockets are read with readAccepted(shared); collects chunks. */
+async function listen(shared: boolean) {
+  const chunks: Buffer[] = [];
+  let usedShared: boolean | null = null;
+  let accepted: net.Socket | null = null;
+  const ended = new Promise<void>((resolve) => {
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+      accepted = socket;
+      socket.on('end', () => {
+        resolve();
+        socket.end();
+        server.close();
+      });
+      usedShared = readAccepted(socket, (chunk) => chunks.push(chunk), shared);
+    });
+    server.listen(0, '127.0.0.1', () => listening(server));
+  });
+  let listening!: (s: net.Server) => void;
+  const server = await new Promise<net.Server>((r) => (listening = r));
+  const port = (server.address() as net.AddressInfo).port;
+  return { port, chunks, ended, shared: () => usedShared, socket: () => accepted as net.Socket | null };
+}
+
+async function sendInPieces(port: number, pieces: Buffer[]): Promise<void> {
+  const c = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(c, 'connect');
+  for (const p of pieces) {
+    c.write(p);
+    await new Promise((r) => setTimeout(r, 5)); // separate reads on the other side
+  }
+  c.end();
+  c.resume();
+  await once(c, 'close');
+}
+
+function pieces(): Buffer[] {
+  return Array.from({ length: 20 }, (_, i) => Buffer.alloc(100 + i * 37, 65 + (i % 26)));
+}
+
+for (const shared of [true, false]) {
+  test(`accepted socket (${shared ? 'shared buffer' : "'data' events"}): chunks keep their bytes after later reads, and end arrives`, async () => {
+    const l = await listen(shared);
+    const sent = pieces();
+    await sendInPieces(l.port, sent);
+    await l.ended;
+    assert.equal(l.shared(), shared, 'the fast path is available on this Node');
+    assert.ok(l.chunks.length > 1, 'several reads happened');
+    assert.deepEqual(Buffer.concat(l.chunks), Buffer.concat(sent));
+  });
+}
+
+test('accepted socket with the shared buffer: pause stops reads and resume restarts them', async () => {
+  const l = await listen(true);
+  const c = net.connect({ port: l.port, host: '127.0.0.1' });
+  await once(c, 'connect');
+  await new Promise((r) => setTimeout(r, 20));
+  const s = l.socket() as net.Socket;
+  s.pause();
+  c.write('one');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(l.chunks.length, 0, 'nothing read while paused');
+  s.resume();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(Buffer.concat(l.chunks).toString(), 'one');
+  c.end();
+  c.resume();
+  await l.ended;
+});
+
+test('connected socket with onreadOption: chunks keep their bytes after later reads', async () => {
+  const sent = pieces();
+  const server = net.createServer(async (socket) => {
+    for (const p of sent) {
+      socket.write(p);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    socket.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const chunks: Buffer[] = [];
+  const c = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', onread: onreadOption((chunk) => chunks.push(chunk)) });
+  await once(c, 'end');
+  c.destroy();
+  server.close();
+  assert.ok(chunks.length > 1);
+  assert.deepEqual(Buffer.concat(chunks), Buffer.concat(sent));
+});
