@@ -1,5 +1,5 @@
 // Our proxy as the bench runs it: a separate process started through the real CLI
-// (`node dist/src/cli/main.js -c FILE -s PORT -a 127.0.0.1 [--workers N]`), logging into its temporary
+// (`bin/twemproxy-ts -c FILE -s PORT -a 127.0.0.1 [--workers N]`, the launcher users run), logging into its temporary
 // directory as nutcracker does, so both proxies pay for the same things. Resolves once every pool
 // listens; fails fast, with the proxy's own output, if the process exits while starting.
 
@@ -18,8 +18,9 @@ export interface OursProcess {
   stop(): Promise<void>;
 }
 
-/** dist/bench/ours-process.js → dist/src/cli/main.js */
+/** dist/bench/ours-process.js → dist/src/cli/main.js, and the launcher that runs it (bin/). */
 export const OURS_MAIN = join(__dirname, '..', 'src', 'cli', 'main.js');
+export const OURS_LAUNCHER = join(__dirname, '..', '..', 'bin', 'twemproxy-ts');
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -31,10 +32,10 @@ export async function startOurs(yaml: string, workers: number, extraArgs: readon
   const logFile = join(dir, 'twemproxy-ts.log');
   writeFileSync(confFile, yaml);
   const statsPort = await freePort();
-  const args = [OURS_MAIN, '-c', confFile, '-s', String(statsPort), '-a', '127.0.0.1', '-o', logFile];
+  const args = ['-c', confFile, '-s', String(statsPort), '-a', '127.0.0.1', '-o', logFile];
   if (workers !== 1) args.push('--workers', String(workers));
   args.push(...extraArgs);
-  const proc = spawnTracked(process.execPath, args, { cwd: dir });
+  const proc = spawnTracked(OURS_LAUNCHER, args, { cwd: dir });
   const log = (): string => logWithOutput(logFile, proc).slice(-4000);
   const died = (): string | undefined => (proc.isRunning() ? undefined : `exited early:\n${log()}`);
   try {

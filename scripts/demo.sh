@@ -111,6 +111,6 @@ cat >&2 <<EOF
 EOF
 
 # Not exec: the shell stays to clean up after the proxy exits (the proxy exits on SIGINT, as nutcracker).
-node dist/src/cli/main.js -c "$conf" -s "$STATS_PORT" -a 127.0.0.1 -v 5 &
+bin/twemproxy-ts -c "$conf" -s "$STATS_PORT" -a 127.0.0.1 -v 5 &
 pids+=("$!")
 wait "$!"

@@ -14,6 +14,8 @@ import { freePort, occupyPort } from '../../helpers/ports';
 import { accepts, makeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from '../../helpers/processes';
 
 const MAIN = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+/** dist/test/integration/cli → bin/twemproxy-ts in the repository. */
+const LAUNCHER = join(__dirname, '..', '..', '..', '..', 'bin', 'twemproxy-ts');
 const VERSION_LINE = `This is twemproxy-ts-${VERSION}\n`;
 const dir = makeTempDir('cli');
 const daemons = new Set<number>();
@@ -199,13 +201,14 @@ interface Running {
   port: number;
 }
 
-async function startProxy(extra: string[] = []): Promise<Running> {
+async function startProxy(extra: string[] = [], launcher = false): Promise<Running> {
   const { yaml, port } = await goodConfig();
   const conf = file('run.yml', yaml);
   const pidFile = file('run.pid');
   const log = file('run.log');
   const stats = await freePort();
-  const p = spawnTracked(process.execPath, [MAIN, '-c', conf, '-p', pidFile, '-o', log, '-s', String(stats), '-a', '127.0.0.1', ...extra], { cwd: dir });
+  const args = ['-c', conf, '-p', pidFile, '-o', log, '-s', String(stats), '-a', '127.0.0.1', ...extra];
+  const p = launcher ? spawnTracked(LAUNCHER, args, { cwd: dir }) : spawnTracked(process.execPath, [MAIN, ...args], { cwd: dir });
   await waitFor('pid file', async () => (existsSync(pidFile) ? true : undefined), {
     failFast: () => (p.isRunning() ? undefined : `exited: ${p.output()} ${read(log)}`),
   });
@@ -224,6 +227,23 @@ test('a started proxy writes its pid file, logs the banner and accepts on its li
     const log = read(r.log);
     assert.match(log, new RegExp(`\\] twemproxy-ts-${VERSION.replace(/\./g, '\\.')} built for .* started on pid ${r.p.pid}\\n`));
     assert.ok(log.includes("] run, rabbit run / dig that hole, forget the sun / and when at last the work is done / don't sit down / it's time to dig another one\n"));
+  } finally {
+    await stopProcess(r.p);
+  }
+});
+
+test('bin/twemproxy-ts runs the proxy itself (same pid) with its V8 setting, and passes flags through', async () => {
+  const v = spawnSync(LAUNCHER, ['-V'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(v.status, 0, v.stderr);
+  assert.ok((v.stderr + v.stdout).startsWith(VERSION_LINE), v.stderr + v.stdout);
+  const r = await startProxy([], true);
+  try {
+    assert.equal(read(r.pidFile), String(r.p.pid), 'exec: the pid file names the process that was started');
+    const cmdline = readFileSync(`/proc/${r.p.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(cmdline.includes('--max-semi-space-size=2'), cmdline.join(' '));
+    assert.ok(await accepts({ host: '127.0.0.1', port: r.port }));
+    r.p.child.kill('SIGTERM');
+    assert.deepEqual(await r.p.exited, { code: 0, signal: null }, r.p.output());
   } finally {
     await stopProcess(r.p);
   }
