@@ -10,11 +10,11 @@ import { commandTable } from './command-table';
 import { localReplies } from './local-replies';
 import { ReplyType } from './reply-scanner';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
+import { copyRange } from '../copy-range';
 import { MERGE_COPY_LIMIT } from '../types';
 
 const SPACE = 32;
 const LF = 10;
-const CRLF = Buffer.from('\r\n', 'latin1');
 const VALUE = Buffer.from('VALUE', 'latin1');
 const END = Buffer.from('END', 'latin1');
 /** `<verb> ` per command-table index. */
@@ -32,46 +32,69 @@ export class MultiGet {
   ) {}
 }
 
+// Scratch for the split, reused by every multi-get: per key its server; per server slot (server + 1,
+// so "no live server" is slot 0) its fragment; per fragment its server and request size.
+let serverScratch = new Int32Array(64);
+let fragOfSlot = new Int32Array(16);
+let fragServer = new Int32Array(16);
+let fragSize = new Int32Array(16);
+
 /** One fragment per server, in server-index order (-1, no live server, first). */
 export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   const keys = msg.keys ?? [];
+  const nkeys = keys.length;
   const proto = msg.proto instanceof MultiGet ? msg.proto : new MultiGet(msg.cmd, null);
-  const serverOfKey = new Int32Array(keys.length);
-  const servers: number[] = [];
-  for (let i = 0; i < keys.length; i++) {
+  if (serverScratch.length < nkeys) serverScratch = new Int32Array(nkeys * 2);
+  let maxServer = -1;
+  for (let i = 0; i < nkeys; i++) {
     const s = serverOf(keys[i]);
-    serverOfKey[i] = s;
-    if (!servers.includes(s)) servers.push(s);
+    serverScratch[i] = s;
+    if (s > maxServer) maxServer = s;
   }
-  servers.sort(ascending);
-  const fragmentOf = new Int32Array(keys.length);
-  const sizes = new Array<number>(servers.length).fill(0);
-  for (let i = 0; i < keys.length; i++) {
-    const f = servers.indexOf(serverOfKey[i]);
+  const slots = maxServer + 2;
+  if (fragOfSlot.length < slots) {
+    fragOfSlot = new Int32Array(slots * 2);
+    fragServer = new Int32Array(slots * 2);
+    fragSize = new Int32Array(slots * 2);
+  }
+  for (let slot = 0; slot < slots; slot++) fragOfSlot[slot] = -1;
+  for (let i = 0; i < nkeys; i++) fragOfSlot[serverScratch[i] + 1] = 0;
+  let nfrags = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    if (fragOfSlot[slot] < 0) continue;
+    fragServer[nfrags] = slot - 1;
+    fragSize[nfrags] = 0;
+    fragOfSlot[slot] = nfrags++;
+  }
+  const fragmentOf = new Int32Array(nkeys); // kept in proto for the merge
+  for (let i = 0; i < nkeys; i++) {
+    const f = fragOfSlot[serverScratch[i] + 1];
     fragmentOf[i] = f;
-    sizes[f] += keys[i].length + 1;
+    fragSize[f] += keys[i].length + 1;
   }
   const verb = VERBS[proto.cmd];
   const prefix = verb.length + (proto.exptime !== null ? proto.exptime.length + 1 : 0);
-  const frags: Msg[] = new Array(servers.length);
-  for (let f = 0; f < servers.length; f++) {
-    const buf = Buffer.allocUnsafe(prefix + sizes[f] + 2);
+  const frags: Msg[] = new Array(nfrags);
+  for (let f = 0; f < nfrags; f++) {
+    const buf = Buffer.allocUnsafe(prefix + fragSize[f] + 2);
     let at = verb.copy(buf, 0);
     if (proto.exptime !== null) {
       at += proto.exptime.copy(buf, at);
       buf[at++] = SPACE;
     }
     const frag = new Msg();
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < nkeys; i++) {
       if (fragmentOf[i] !== f) continue;
-      if (frag.key === null) frag.key = keys[i];
-      at += keys[i].copy(buf, at);
+      const key = keys[i];
+      if (frag.key === null) frag.key = key;
+      at = copyRange(key, 0, key.length, buf, at);
       buf[at++] = SPACE;
     }
-    CRLF.copy(buf, at);
+    buf[at++] = 13;
+    buf[at] = LF;
     frag.action = MsgAction.forward;
     frag.cmd = msg.cmd;
-    frag.server = servers[f];
+    frag.server = fragServer[f];
     frag.parent = msg;
     frag.pushPart(buf);
     frags[f] = frag;
@@ -81,10 +104,6 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
   msg.fragments = frags;
   msg.pending = frags.length;
   return frags;
-}
-
-function ascending(a: number, b: number): number {
-  return a - b;
 }
 
 /** Build the parent's reply from its fragments' replies (or set err/closeAfter). */
@@ -113,6 +132,7 @@ export function mergeMultiGet(msg: Msg): void {
     return;
   }
   if (fragmentOf === null || !indexBlocks(frags)) {
+    dropFragments(frags.length);
     msg.err = 'EINVAL';
     return;
   }
@@ -140,7 +160,7 @@ export function mergeMultiGet(msg: Msg): void {
       parts[c] = fragBuf[blockFrag[j]].subarray(blockStart[j], blockEnd[j]);
     }
     parts[chosen] = localReplies.end;
-    fragBuf.length = 0;
+    dropFragments(frags.length);
     msg.reply = parts;
     msg.replyBytes = bytes;
     msg.replyType = ReplyType.valueList;
@@ -149,14 +169,16 @@ export function mergeMultiGet(msg: Msg): void {
   // Small replies: one copy of the chosen blocks into one buffer.
   const out = Buffer.allocUnsafe(bytes);
   let p = 0;
-  for (let c = 0; c < chosen; c++) {
-    const j = chosenBlock[c];
+  for (let c = 0; c < chosen; ) {
+    // Blocks that follow each other in one sub-reply are copied as one run.
+    const j = chosenBlock[c++];
     const src = fragBuf[blockFrag[j]];
-    const e = blockEnd[j];
-    for (let i = blockStart[j]; i < e; i++) out[p++] = src[i];
+    let e = blockEnd[j];
+    while (c < chosen && blockFrag[chosenBlock[c]] === blockFrag[j] && blockStart[chosenBlock[c]] === e) e = blockEnd[chosenBlock[c++]];
+    p = copyRange(src, blockStart[j], e, out, p);
   }
   localReplies.end.copy(out, p);
-  fragBuf.length = 0; // drop references to the sub-replies
+  dropFragments(frags.length);
   msg.reply = [out];
   msg.replyBytes = bytes;
   msg.replyType = ReplyType.valueList;
@@ -165,6 +187,7 @@ export function mergeMultiGet(msg: Msg): void {
 // Scratch for the merge, reused by every multi-get (the data path runs one request at a time):
 // per VALUE block of all sub-replies, its fragment, key bounds and block bounds.
 const fragBuf: Buffer[] = [];
+const EMPTY = Buffer.alloc(0);
 let firstBlock = new Int32Array(16);
 let nextBlock = new Int32Array(16);
 let blockFrag = new Int32Array(64);
@@ -174,6 +197,11 @@ let blockStart = new Int32Array(64);
 let blockEnd = new Int32Array(64);
 let blockUsed = new Uint8Array(64);
 let chosenBlock = new Int32Array(64);
+
+/** Drop the scratch's references to the sub-replies (a loop: `length = 0` is a runtime call). */
+function dropFragments(n: number): void {
+  for (let f = 0; f < n; f++) fragBuf[f] = EMPTY;
+}
 
 function growBlocks(n: number): void {
   if (n <= blockFrag.length) return;

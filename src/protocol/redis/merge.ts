@@ -7,6 +7,7 @@ import type { Msg } from '../../proxy/msg';
 import { commandIndex } from './commands';
 import { REPLIES, decLen, integerReply, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
+import { copyRange } from '../copy-range';
 import { MERGE_COPY_LIMIT } from '../types';
 
 const MGET = commandIndex('mget');
@@ -123,13 +124,6 @@ function mergeSum(msg: Msg, frags: Msg[]): void {
   }
   const out = integerReply(sum);
   reply(msg, [out], out.length, ReplyType.integer);
-}
-
-/** Copy src[b, e) to out at p; returns the new p. Short ranges byte by byte: a native copy costs a view. */
-function copyRange(src: Buffer, b: number, e: number, out: Buffer, p: number): number {
-  if (e - b > 64) return p + src.copy(out, p, b, e);
-  for (let i = b; i < e; i++) out[p++] = src[i];
-  return p;
 }
 
 /** Scratch for mergeArrays: per key, the fragment buffer and the element's bounds in it. */
