@@ -36,6 +36,11 @@ function stop(): void {
   timer = null;
 }
 
+/** Whether the tick timer is running (for tests and stats). */
+export function clockRunning(): boolean {
+  return timer !== null;
+}
+
 /** Something with a deadline was queued: make sure the clock runs. */
 export function wake(): void {
   if (timer === null && tickers.size > 0) start();

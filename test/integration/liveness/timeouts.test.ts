@@ -9,6 +9,8 @@ import { hasNutcracker, startNutcracker } from '../../helpers/backends';
 import { startFakeBackend } from '../../helpers/fake-backend';
 import { poolYaml } from '../../helpers/proxy';
 import { clientFor, exchangeOnce, resp } from '../../helpers/wire';
+import { clockRunning } from '../../../src/proxy/clock';
+import { waitFor } from '../../helpers/processes';
 import { ask, errorLine, getRequest, startFakePool } from './liveness-kit';
 
 const T = { timeout: 20_000 };
@@ -38,6 +40,18 @@ test('a request with no reply in time fails with -ERR Connection timed out and s
   assert.equal(await ask(a, resp('GET', 'third'), 'redis'), '+back\r\n');
   assert.equal(fake.connections, 2, 'the next request opened a new connection');
   assert.equal(a.closed || b.closed, false, 'clients keep their connections');
+});
+
+test('the clock stops while nothing is outstanding, and a request queued after that still times out', T, async (t) => {
+  const fp = await startFakePool(t, { servers: 1, directives: { timeout: 200 } });
+  const c = await clientFor(t, fp.port);
+  assert.equal(await ask(c, resp('GET', 'a'), 'redis'), '+s1\r\n');
+  // An idle proxy does not wake up every tick: the timer stops once no request has a deadline.
+  await waitFor('the clock to stop', async () => (clockRunning() ? undefined : true));
+  fp.fakes[0].setBehaviour({ mode: 'silent' });
+  c.send(resp('GET', 'b'));
+  assert.equal(String(await c.readReply('redis')), TIMED_OUT);
+  assert.equal(fp.server(0).stats.server_timedout, 1);
 });
 
 test('pipelined requests to a stalled server time out in order, with a locally answered PING in its place', T, async (t) => {
