@@ -14,7 +14,7 @@ import { log } from '../log/logger';
 import { strerror } from '../log/strerror';
 import { MetricsServer } from '../stats/metrics-server';
 import { collectProcessInfo, mergeProcessInfo, type ProcessInfo } from '../stats/process-info';
-import { mergeSnapshots, type StatsSnapshot } from '../stats/snapshot';
+import { mergeSnapshots, withDeparted, type StatsSnapshot } from '../stats/snapshot';
 import { StatsServer } from '../stats/stats-server';
 import { Proxy, type ProxyOptions, type ReloadResult } from './proxy';
 
@@ -97,6 +97,11 @@ export class WorkerSet {
   /** Workers that died before becoming ready since the last one that did: sets the restart pause. */
   private failedStarts = 0;
   private stopping = false;
+  /** Each ready worker's last snapshot: what it leaves behind when it dies. */
+  private readonly lastSnapshots = new Map<Worker, StatsSnapshot>();
+  /** Merged last snapshots of workers that died, and the listener connections they counted. */
+  private departed: StatsSnapshot | null = null;
+  private departedListeners = 0;
   private statsServer: StatsServer | null = null;
   private metricsServer: MetricsServer | null = null;
 
@@ -148,11 +153,24 @@ export class WorkerSet {
       worker.on('exit', (code, signal) => {
         const wasReady = this.ready.delete(worker);
         this.workers.delete(worker);
+        this.retireSnapshot(worker);
         for (const pending of [...this.waiting.values()]) if (pending.worker === worker) pending.finish(null);
         reject(new Error(`worker ${pid} exited during start-up (${signal ?? code})`));
         if (!this.stopping) this.replace(pid, wasReady, `${signal ?? code}`);
       });
     });
+  }
+
+  /**
+   * A worker died: keep its counters (as last reported) in the totals, so that summed counters do
+   * not go down. What it counted after its last snapshot is lost.
+   */
+  private retireSnapshot(worker: Worker): void {
+    const last = this.lastSnapshots.get(worker);
+    this.lastSnapshots.delete(worker);
+    if (last === undefined) return;
+    this.departed = this.departed === null ? last : mergeSnapshots([this.departed, last]);
+    this.departedListeners += last.pools.length;
   }
 
   private replace(pid: number, wasReady: boolean, how: string): void {
@@ -182,27 +200,33 @@ export class WorkerSet {
 
   /** Ask every ready worker; answers that do not come in time (or from a worker that died) are left out. */
   private ask(kind: Envelope['kind'], config?: string): Promise<Envelope[]> {
+    return this.askEach(kind, config).then((list) => list.map((a) => a.answer));
+  }
+
+  private askEach(kind: Envelope['kind'], config?: string): Promise<{ worker: Worker; answer: Envelope }[]> {
     return Promise.all(
       [...this.ready].map(
         (worker) =>
-          new Promise<Envelope | null>((resolve) => {
+          new Promise<{ worker: Worker; answer: Envelope } | null>((resolve) => {
             const id = ++this.nextId;
             const timer = setTimeout(() => finish(null), ANSWER_TIMEOUT_MS);
             const finish = (e: Envelope | null): void => {
               clearTimeout(timer);
               this.waiting.delete(id);
-              resolve(e);
+              resolve(e === null ? null : { worker, answer: e });
             };
             this.waiting.set(id, { worker, finish });
             this.send(worker, { kind, id, config }, () => finish(null));
           }),
       ),
-    ).then((list) => list.filter((e): e is Envelope => e !== null));
+    ).then((list) => list.filter((a): a is { worker: Worker; answer: Envelope } => a !== null));
   }
 
   async snapshot(): Promise<StatsSnapshot> {
-    const answers = await this.ask(WorkerMessage.snapshot);
-    return mergeWorkerSnapshots(answers.map((a) => a.snapshot as StatsSnapshot));
+    const answers = await this.askEach(WorkerMessage.snapshot);
+    for (const { worker, answer } of answers) if (this.ready.has(worker)) this.lastSnapshots.set(worker, answer.snapshot as StatsSnapshot);
+    const live = mergeWorkerSnapshots(answers.map((a) => a.answer.snapshot as StatsSnapshot));
+    return this.departed === null ? live : withDeparted(live, this.departed, this.departedListeners);
   }
 
   /** CPU, memory and descriptors of the whole proxy: this process and every worker. */

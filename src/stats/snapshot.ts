@@ -118,3 +118,33 @@ interface PoolAcc {
   latency: Histogram;
   servers: Map<string, ServerAcc>;
 }
+
+// Counter metrics (never go down), derived from the metric table: what a departed process leaves behind.
+const POOL_COUNTERS = POOL_METRICS.filter((m) => m.kind === 'counter').map((m) => m.name);
+const SERVER_COUNTERS = SERVER_METRICS.filter((m) => m.kind === 'counter').map((m) => m.name);
+
+/**
+ * `live` plus the counters (and latency histograms) of processes that are gone, so totals never go
+ * down when a worker dies and is replaced. Only pools and servers that still exist in `live` take
+ * them (a pool removed by a reload stays removed); gauges and timestamps are live-only. `departed`
+ * is a merge of the gone processes' last snapshots; `departedListeners` is how many listener
+ * connections those processes counted in totalConnections (each worker counts its own listeners).
+ * Inputs are not modified.
+ */
+export function withDeparted(live: StatsSnapshot, departed: StatsSnapshot, departedListeners: number): StatsSnapshot {
+  const out: StatsSnapshot = structuredClone(live);
+  out.totalConnections += departed.totalConnections - departedListeners;
+  for (const pool of out.pools) {
+    const gone = departed.pools.find((p) => p.name === pool.name);
+    if (gone === undefined) continue;
+    for (const name of POOL_COUNTERS) pool.stats[name] += gone.stats[name];
+    pool.latency = new Histogram().addFrom(pool.latency).addFrom(gone.latency).toJSON();
+    for (const server of pool.servers) {
+      const s = gone.servers.find((g) => g.name === server.name);
+      if (s === undefined) continue;
+      for (const name of SERVER_COUNTERS) server.stats[name] += s.stats[name];
+      server.latency = new Histogram().addFrom(server.latency).addFrom(s.latency).toJSON();
+    }
+  }
+  return out;
+}

@@ -75,6 +75,37 @@ test('a worker killed with SIGKILL is replaced; the proxy keeps serving and the 
   });
 });
 
+/** Pool alpha's server counters summed over its servers, and the proxy's total_connections. */
+async function counters(proxy: CliProxy): Promise<{ requests: number; responses: number; totalConnections: number }> {
+  const stats = await proxy.stats();
+  const servers = Object.values(stats.alpha).filter((v): v is Record<string, number> => typeof v === 'object' && v !== null);
+  const sum = (k: string): number => servers.reduce((n, s) => n + s[k], 0);
+  return { requests: sum('requests'), responses: sum('responses'), totalConnections: stats.total_connections as unknown as number };
+}
+
+test('counters do not go down when a worker dies: the totals keep what it had counted', async () => {
+  await withProxy(async (proxy, _redis, port) => {
+    const [victim, survivor] = proxy.workerPids();
+    const clients = await redisClientPerWorker(port, [victim, survivor]);
+    for (const c of clients.values()) {
+      c.send(Buffer.concat(Array.from({ length: 10 }, (_, i) => resp('SET', `k${i}`, 'v'))));
+      await c.readReplies(10, 'redis');
+    }
+    await statsClients(proxy, 2);
+    const before = await counters(proxy);
+    assert.ok(before.requests >= 20, `both workers forwarded: ${JSON.stringify(before)}`);
+    process.kill(victim, 'SIGKILL');
+    await clients.get(victim)!.readUntilClose();
+    await waitFor('the replacement worker', async () => (proxy.workerPids().filter((w) => w !== victim).length === WORKERS ? true : undefined));
+    await statsClients(proxy, 1);
+    const after = await counters(proxy);
+    assert.equal(after.requests, before.requests, 'the dead worker\'s requests are still counted');
+    assert.equal(after.responses, before.responses);
+    assert.ok(after.totalConnections >= before.totalConnections, `${after.totalConnections} >= ${before.totalConnections}`);
+    await clients.get(survivor)!.close();
+  });
+});
+
 test('a replacement worker runs the configuration the others run, not a file edited since without a reload', async () => {
   await withProxy(async (proxy, _redis, port) => {
     const good = readFileSync(proxy.confFile, 'utf8');
