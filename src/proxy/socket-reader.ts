@@ -9,6 +9,7 @@
 // the fields `onread` sets; when a Node version lacks them, the socket keeps its 'data' events.
 
 import type * as net from 'node:net';
+import { copyRange } from '../protocol/copy-range';
 
 const SHARED = Buffer.allocUnsafe(64 * 1024);
 
@@ -16,7 +17,7 @@ export type ChunkHandler = (chunk: Buffer) => void;
 
 function copyOut(nread: number): Buffer {
   const chunk = Buffer.allocUnsafe(nread);
-  chunk.set(new Uint8Array(SHARED.buffer, SHARED.byteOffset, nread));
+  copyRange(SHARED, 0, nread, chunk, 0);
   return chunk;
 }
 

@@ -6,6 +6,7 @@
 import { Msg, MsgAction } from '../../proxy/msg';
 import { CMD_NAME_BYTES } from './commands';
 import { decLen, writeDec } from './replies';
+import { copyRange } from '../copy-range';
 
 /** MSET's values as scanned (slices of the client's chunks, never copied): value i is
  * slices[ends[i-1] .. ends[i]) and has lens[i] bytes. Kept in the parent's `proto`. */
@@ -27,6 +28,7 @@ function writeLenLine(buf: Buffer, pos: number, prefix: number, n: number): numb
 /** Scratch arrays reused by every split (the data path runs one request at a time). */
 let serverScratch = new Int32Array(64);
 let cursorScratch = new Int32Array(64);
+let firstsScratch = new Int32Array(64);
 
 /**
  * One fragment per involved server, in server-index order (-1, "no live server", first), each with
@@ -49,22 +51,24 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   }
   if (cursorScratch.length < maxServer + 2) cursorScratch = new Int32Array((maxServer + 2) * 2);
   const cursor = cursorScratch;
-  cursor.fill(0, 0, maxServer + 2);
+  for (let slot = 0; slot < maxServer + 2; slot++) cursor[slot] = 0;
   for (let i = 0; i < nkeys; i++) cursor[server[i] + 1]++;
-  const firsts: number[] = [];
+  if (firstsScratch.length < maxServer + 3) firstsScratch = new Int32Array((maxServer + 3) * 2);
+  const firsts = firstsScratch; // start of each fragment's run in `order`, then nkeys
+  let nfrags = 0;
   for (let slot = 0, at = 0; slot < maxServer + 2; slot++) {
     const count = cursor[slot];
     cursor[slot] = at;
-    if (count > 0) firsts.push(at);
+    if (count > 0) firsts[nfrags++] = at;
     at += count;
   }
-  firsts.push(nkeys);
+  firsts[nfrags] = nkeys;
   const order = new Int32Array(nkeys);
   for (let i = 0; i < nkeys; i++) order[cursor[server[i] + 1]++] = i;
 
   const name = CMD_NAME_BYTES[msg.cmd];
-  const frags: Msg[] = [];
-  for (let f = 0; f + 1 < firsts.length; f++) {
+  const frags: Msg[] = new Array(nfrags);
+  for (let f = 0; f < nfrags; f++) {
     const positions = order.subarray(firsts[f], firsts[f + 1]);
     const count = positions.length;
     const s = server[positions[0]];
@@ -89,7 +93,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
     const buf = Buffer.allocUnsafe(smallBytes);
     let p = writeLenLine(buf, 0, 42, elements);
     p = writeLenLine(buf, p, 36, name.length);
-    p += name.copy(buf, p);
+    p = copyRange(name, 0, name.length, buf, p);
     buf[p++] = 13;
     buf[p++] = 10;
     let from = 0; // start of the small bytes not yet pushed as a part
@@ -97,7 +101,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
       const i = positions[j];
       const key = keys[i];
       p = writeLenLine(buf, p, 36, key.length);
-      p += key.copy(buf, p);
+      p = copyRange(key, 0, key.length, buf, p);
       buf[p++] = 13;
       buf[p++] = 10;
       if (values === null) continue;
@@ -109,7 +113,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
       buf[p++] = 10;
     }
     frag.pushPart(from === 0 ? buf : buf.subarray(from, p));
-    frags.push(frag);
+    frags[f] = frag;
   }
   msg.fragments = frags;
   msg.pending = frags.length;
