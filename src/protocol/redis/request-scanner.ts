@@ -17,6 +17,7 @@ import { InlineLineReader, splitInline, toResp } from './inline';
 import { RedisSession, allowedUnauthenticated, answerCommandSubcommand, answerLocal } from './local-commands';
 import { REPLIES, arityError, errorReply, unsupportedCommand } from './replies';
 import { MsetValues } from './split';
+import { copyRange } from '../copy-range';
 
 const S = {
   idle: 0, inline: 1, argc: 2, argcLf: 3, bulk: 4, bulkLen: 5, bulkLenLf: 6, data: 7, dataCr: 8, dataLf: 9, dead: 10,
@@ -48,6 +49,8 @@ const SMALL_ARG = 20;
 /** Keyless commands are routed as if their key were this (nutcracker's choice, spec §6.2). */
 const PLACEHOLDER = Buffer.from('placeholder');
 const EMPTY = Buffer.alloc(0);
+/** The lowercased command name, for lookup only within identify(): one for every connection. */
+const LOWER = Buffer.alloc(MAX_COMMAND_NAME);
 const COMMAND = commandIndex('command');
 
 function printable(c: number): string {
@@ -76,8 +79,8 @@ export class RedisRequestScanner implements ClientCodec {
   private cmd = -1;
   private mode: number = Mode.skip;
   private verdict: number = Verdict.ok;
-  private readonly nameBuf = Buffer.alloc(NAME_KEEP);
-  private readonly lowerBuf = Buffer.alloc(MAX_COMMAND_NAME);
+  /** The command name as read so far (it may span reads). From Node's pool: cheap per connection. */
+  private readonly nameBuf = Buffer.allocUnsafe(NAME_KEEP);
   private nameLen = 0;
   /** Declared length of the command name (may exceed what was kept). */
   private nameFull = 0;
@@ -278,7 +281,7 @@ export class RedisRequestScanner implements ClientCodec {
     if (this.cap === Cap.name) {
       const room = NAME_KEEP - this.nameLen;
       const take = n < room ? n : room;
-      if (take > 0) this.nameLen += chunk.copy(this.nameBuf, this.nameLen, pos, pos + take);
+      if (take > 0) this.nameLen = copyRange(chunk, pos, pos + take, this.nameBuf, this.nameLen);
     } else if (this.cap === Cap.value) {
       (this.values as MsetValues).slices.push(chunk.subarray(pos, pos + n));
     } else {
@@ -314,7 +317,7 @@ export class RedisRequestScanner implements ClientCodec {
     let cmd = -1;
     if (len <= MAX_COMMAND_NAME) {
       const name = this.nameBuf;
-      const lower = this.lowerBuf;
+      const lower = LOWER;
       for (let i = 0; i < len; i++) {
         const b = name[i];
         lower[i] = b >= 65 && b <= 90 ? b | 0x20 : b;
