@@ -106,6 +106,38 @@ test('counters do not go down when a worker dies: the totals keep what it had co
   });
 });
 
+test('a replacement that cannot start is retried with growing pauses, and starts once it can', async () => {
+  const redis = await startRedis();
+  let proxy: CliProxy | null = null;
+  try {
+    const { yaml, ports } = await poolYaml({ name: 'alpha', redis: true, servers: [redis] });
+    // Over the environment's limit, so a new worker reads the file rather than the primary's text:
+    // the one way left for a replacement to fail at start-up.
+    const padding = Array.from({ length: 120 }, (_, i) => `# padding line ${i} ${'x'.repeat(1000)}`).join('\n');
+    proxy = await startCliProxy(`${padding}\n${yaml}`, { workers: WORKERS, logFile: true });
+    const good = readFileSync(proxy.confFile, 'utf8');
+    writeFileSync(proxy.confFile, 'alpha: [\n');
+    const [victim, survivor] = proxy.workerPids();
+    process.kill(victim, 'SIGKILL');
+    await waitLog(proxy, `worker ${victim} exited (SIGKILL); starting a new one`);
+    // Replacements die during start-up: the pause doubles each time (100, 200, ... ms).
+    await waitLog(proxy, 'starting a new one in 200 msec');
+    const lines = proxy.logLines();
+    assert.ok(lines.some((l) => l.includes('starting a new one in 100 msec')), lines.join('\n'));
+    await roundTrip(ports.alpha, 'meanwhile'); // the survivor serves throughout
+    writeFileSync(proxy.confFile, good);
+    const fresh = await waitFor('a replacement that starts', async () => {
+      const now = proxy!.workerPids();
+      return now.length === WORKERS ? now.find((w) => w !== survivor) : undefined;
+    }, { timeoutMs: 15_000 });
+    const both = await redisClientPerWorker(ports.alpha, [fresh, survivor]);
+    await Promise.all([...both.values()].map((x) => x.close()));
+  } finally {
+    await proxy?.stop();
+    await redis.stop();
+  }
+});
+
 test('a replacement worker runs the configuration the others run, not a file edited since without a reload', async () => {
   await withProxy(async (proxy, _redis, port) => {
     const good = readFileSync(proxy.confFile, 'utf8');
