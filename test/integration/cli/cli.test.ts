@@ -236,6 +236,11 @@ test('bin/twemproxy-ts runs the proxy itself (same pid) with its V8 setting, and
   const v = spawnSync(LAUNCHER, ['-V'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
   assert.equal(v.status, 0, v.stderr);
   assert.ok((v.stderr + v.stdout).startsWith(VERSION_LINE), v.stderr + v.stdout);
+  // Extra Node flags from the environment reach node (here: a module preloaded before the proxy).
+  const preload = file('preload.js', "process.stderr.write('preloaded\\n');\n");
+  const withFlags = spawnSync(LAUNCHER, ['-V'], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, TWEMPROXY_TS_NODE_FLAGS: `--require ${preload}` } });
+  assert.equal(withFlags.status, 0, withFlags.stderr);
+  assert.ok(withFlags.stderr.startsWith('preloaded\n'), withFlags.stderr);
   const r = await startProxy([], true);
   try {
     assert.equal(read(r.pidFile), String(r.p.pid), 'exec: the pid file names the process that was started');
