@@ -126,7 +126,7 @@ export class ServerPool implements Ticker {
   /** Bind the listener. Rejects with a message naming the address on failure. */
   listen(): Promise<void> {
     const cfg = this.config;
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, keepAlive: cfg.tcpkeepalive }, (socket) => this.accept(socket));
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     this.listener = server;
     const addr = cfg.listen;
     return new Promise((resolve, reject) => {
@@ -177,6 +177,9 @@ export class ServerPool implements Ticker {
       socket.end(this.protocol.errorReply('EMAXCLIENTS'), () => socket.destroy());
       return;
     }
+    // Per socket from the current config rather than as a listener option: a reload that changes
+    // tcpkeepalive keeps the listener, and the next clients must get the new setting.
+    if (this.config.tcpkeepalive) socket.setKeepAlive(true);
     const client = new ClientConn(this, socket);
     this.clients.add(client);
   }

@@ -86,6 +86,19 @@ for (const keepalive of [true, false]) {
   });
 }
 
+test('a reload that turns tcpkeepalive on keeps the listener and sets SO_KEEPALIVE on clients accepted after it', T, async (t) => {
+  const fp = await startFakePool(t, { servers: 1, directives: { tcpkeepalive: false } });
+  const before = await clientFor(t, fp.port);
+  assert.equal(await ask(before, resp('GET', 'k'), 'redis'), '+s1\r\n');
+  const { yaml } = await poolYaml({ name: 'live', redis: true, listen: `127.0.0.1:${fp.port}`, servers: [{ port: fp.fakes[0].port, name: 's1' }], directives: { tcpkeepalive: true } });
+  const r = await fp.running.reload(yaml);
+  assert.equal(r.ok, true, r.message);
+  const after = await clientFor(t, fp.port);
+  assert.equal(await ask(after, resp('GET', 'k'), 'redis'), '+s1\r\n');
+  assert.equal(tcpTimer(fp.port, after.socket.localPort as number), KEEPALIVE_TIMER, 'accepted after the reload: keepalive on');
+  assert.notEqual(tcpTimer(fp.port, before.socket.localPort as number), KEEPALIVE_TIMER, 'accepted before: unchanged');
+});
+
 const BACKENDS: Record<WireProtocol, { start: () => Promise<Backend>; set: Buffer; get: Buffer; stored: string; value: string }> = {
   redis: { start: () => startRedis(), set: resp('SET', 'rk', 'v1'), get: resp('GET', 'rk'), stored: '+OK\r\n', value: '$2\r\nv1\r\n' },
   memcache: {
