@@ -17,9 +17,14 @@ export interface ProxyOptions {
   confFile: string;
   /** Bind the stats/metrics ports here (false in a worker process: the primary serves them). */
   listenStats?: boolean;
+  /**
+   * How long a pool removed by a reload waits for its clients to take their last replies and close;
+   * then it closes the rest (a client that ignores our FIN would otherwise keep it forever).
+   */
+  retireGraceMs?: number;
 }
 
-export const DEFAULT_PROXY_OPTIONS: Readonly<ProxyOptions> = {
+export const DEFAULT_PROXY_OPTIONS: Readonly<Required<ProxyOptions>> = {
   mbufSize: MBUF_SIZE.default,
   statsPort: 22222,
   statsAddr: '0.0.0.0',
@@ -29,4 +34,5 @@ export const DEFAULT_PROXY_OPTIONS: Readonly<ProxyOptions> = {
   workers: 1,
   confFile: 'conf/nutcracker.yml',
   listenStats: true,
+  retireGraceMs: 30_000,
 };

@@ -212,7 +212,7 @@ export class Proxy implements ProxyContext, StatsSource {
       changes.push(`pool '${pool.name}' removed`);
       this.connectionClosed();
       this.retiring.add(pool);
-      void pool.retire().finally(() => this.retiring.delete(pool));
+      void pool.retire(this.options.retireGraceMs ?? DEFAULT_PROXY_OPTIONS.retireGraceMs).finally(() => this.retiring.delete(pool));
     }
     this.pools.length = 0;
     for (const pc of config.pools) this.pools.push(kept.get(pc) ?? (opened.get(pc) as ServerPool));

@@ -273,11 +273,16 @@ export class ServerPool implements Ticker {
     listener?.close();
   }
 
-  /** Stop accepting; let every client finish what it has in flight, then close it (reload). */
-  async retire(): Promise<void> {
+  /**
+   * Stop accepting; let every client finish what it has in flight and close (reload). Clients still
+   * open after `graceMs` (e.g. one that never closes its side after our FIN) are closed.
+   */
+  async retire(graceMs: number): Promise<void> {
     this.stopListening();
     for (const c of this.clients) c.closeWhenIdle();
-    while (this.clients.size > 0) await new Promise((r) => setTimeout(r, 20));
+    const deadline = performance.now() + graceMs;
+    while (this.clients.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.clients.size > 0) this.log(`removed by a reload: closing ${this.clients.size} client(s) still open after ${graceMs} ms`);
     await this.close();
   }
 

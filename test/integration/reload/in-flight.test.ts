@@ -3,6 +3,8 @@
 // exactly which server answers it, when clients are closed and when server connections go away.
 
 import { test } from 'node:test';
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import assert from 'node:assert/strict';
 import { startMemcached, startRedis, type Backend } from '../../helpers/backends';
 import { freePort, occupyPort } from '../../helpers/ports';
@@ -93,6 +95,26 @@ test('a removed pool stops accepting, answers what its clients have in flight, t
   assert.deepEqual(p.proxy.snapshot().pools.map((x) => x.name), ['alpha']);
   // beta's server connection goes with the pool; alpha's stays.
   await waitFor('one proxy connection left on redis', async () => ((await redisClients(r)) === 1 ? true : undefined));
+});
+
+test('a removed pool closes a client that ignores its FIN once the grace period is over', T, async (t) => {
+  const [r] = await redisFor(t, 1);
+  const { yaml, ports } = await poolYaml({ name: 'alpha', redis: true, servers: [{ port: r.port }] }, { name: 'beta', redis: true, servers: [{ port: r.port }] });
+  const p = await startProxy(yaml, { retireGraceMs: 1000 });
+  t.after(() => p.stop());
+  // allowHalfOpen: after the proxy's FIN this client keeps its side open, as a careless one would.
+  const stubborn = netConnect({ port: ports.beta, host: '127.0.0.1', allowHalfOpen: true });
+  t.after(() => void stubborn.destroy());
+  stubborn.on('error', () => undefined);
+  await once(stubborn, 'connect');
+  const poolClients = (name: string): number | undefined => p.proxy.snapshot().pools.find((x) => x.name === name)?.stats.client_connections;
+  await waitFor('the client to be counted', async () => (poolClients('beta') === 1 ? true : undefined));
+  const ended = once(stubborn, 'end');
+  const open = p.proxy.snapshot().currConnections;
+  assert.equal((await p.reload(yaml.slice(0, yaml.indexOf('beta:')))).ok, true);
+  await ended; // the proxy's FIN came at once: nothing was in flight
+  assert.equal(p.proxy.snapshot().currConnections, open - 1, 'the listener is gone, the client is still open');
+  await waitFor('the proxy to close the client', async () => (p.proxy.snapshot().currConnections === open - 2 ? true : undefined), { timeoutMs: 10_000 });
 });
 
 test('a pool whose listen address changes moves there and its old clients are closed once idle', T, async (t) => {
