@@ -36,7 +36,7 @@ function stop(): void {
   timer = null;
 }
 
-/** Whether the tick timer is running (for tests and stats). */
+/** Whether the tick timer is running (tests check that it stops when idle). */
 export function clockRunning(): boolean {
   return timer !== null;
 }
