@@ -59,6 +59,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   private closing = false;
   private closed = false;
   private sawEof = false;
+  /** The client itself half-closed (sawEof is also set when a reload removes the pool). */
+  private peerEnded = false;
   /** Closed because of an error (broken framing, a failed multi-get): counted as client_err, not client_eof. */
   private closedOnError = false;
   private now = 0;
@@ -192,7 +194,11 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       }
     }
     if ((this.closing || this.sawEof) && this.queue.length === 0) {
-      this.socket.end();
+      // The client has half-closed and every reply is in the kernel: close at once, which sends our
+      // FIN without shutdown(2) and the stream's end/finish steps. Otherwise end() lets the
+      // buffered replies drain (and after QUIT, input the client still sends cannot turn into a reset).
+      if (this.peerEnded && this.socket.writableLength === 0) this.socket.destroy();
+      else this.socket.end();
       return;
     }
     this.maybeResume();
@@ -217,6 +223,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
 
   /** The client half-closed: deliver what is outstanding, then close (spec §8.1). */
   private onEnd(): void {
+    this.peerEnded = true;
     this.closeWhenIdle();
   }
 
