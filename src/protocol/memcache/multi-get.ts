@@ -12,6 +12,7 @@ import { ReplyType } from './reply-scanner';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
 import { copyRange } from '../copy-range';
 import { MERGE_COPY_LIMIT } from '../types';
+import { slice } from '../slice';
 
 const SPACE = 32;
 const LF = 10;
@@ -157,7 +158,7 @@ export function mergeMultiGet(msg: Msg): void {
     const parts: Buffer[] = new Array(chosen + 1);
     for (let c = 0; c < chosen; c++) {
       const j = chosenBlock[c];
-      parts[c] = fragBuf[blockFrag[j]].subarray(blockStart[j], blockEnd[j]);
+      parts[c] = slice(fragBuf[blockFrag[j]], blockStart[j], blockEnd[j]);
     }
     parts[chosen] = localReplies.end;
     dropFragments(frags.length);

@@ -7,6 +7,7 @@
 import type { ReplySink, ServerCodec } from '../types';
 import { LineReader } from './line-reader';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
+import { slice } from '../slice';
 
 const CR = 13;
 const LF = 10;
@@ -104,7 +105,7 @@ export class ReplyScanner implements ServerCodec {
       pos = next;
       if (type === INVALID) return this.protocolError(sink, 'unexpected reply line');
       if (type === MORE) continue;
-      const last = chunk.subarray(seg, pos);
+      const last = slice(chunk, seg, pos);
       const parts = this.parts ?? [];
       parts.push(last);
       const bytes = this.bytes + last.length;
@@ -114,7 +115,7 @@ export class ReplyScanner implements ServerCodec {
       sink.onReply(parts, bytes, type, false);
     }
     if (this.state !== State.closed && seg < len) {
-      const rest = chunk.subarray(seg, len);
+      const rest = slice(chunk, seg, len);
       (this.parts ??= []).push(rest);
       this.bytes += rest.length;
     }

@@ -16,6 +16,7 @@ import { LineReader } from './line-reader';
 import { localReplies, CLIENT_ERRORS, type ClientErrorName } from './local-replies';
 import { MultiGet } from './multi-get';
 import { KeyCheck, MAX_DATA_LENGTH, MAX_KEY_LENGTH, syntax } from './syntax';
+import { slice } from '../slice';
 
 const CR = 13;
 const LF = 10;
@@ -99,7 +100,7 @@ export class RequestScanner implements ClientCodec {
           this.state = State.line;
           const msg = this.msg;
           if (state === State.data && msg !== null) {
-            msg.pushPart(chunk.subarray(seg, pos));
+            msg.pushPart(slice(chunk, seg, pos));
             this.msg = null;
             sink.onRequest(msg);
           }
@@ -132,7 +133,7 @@ export class RequestScanner implements ClientCodec {
       seg = L.copied ? next : pos;
       pos = next;
     }
-    if (this.state === State.data && this.msg !== null && seg < len) this.msg.pushPart(chunk.subarray(seg, len));
+    if (this.state === State.data && this.msg !== null && seg < len) this.msg.pushPart(slice(chunk, seg, len));
   }
 
   /** An unfinished line over MAX_LINE: too long unless it is a multi-get under its own bound. */
@@ -143,7 +144,7 @@ export class RequestScanner implements ClientCodec {
 
   /** The current line's bytes with CRLF, as forwarded (made only for requests that need it). */
   private wire(): Buffer {
-    return this.lines.copied ? this.lines.line : this.lineChunk.subarray(this.linePos, this.lineNext);
+    return this.lines.copied ? this.lines.line : slice(this.lineChunk, this.linePos, this.lineNext);
   }
 
   /** A complete line: in lines.line[start, end), which is lineChunk unless the line was copied. */
@@ -211,7 +212,7 @@ export class RequestScanner implements ClientCodec {
       while (i < e && buf[i] !== SPACE) i++;
       const check = syntax.checkKey(buf, start, i, this.maxKey);
       if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, false);
-      const key = buf.subarray(start, i);
+      const key = slice(buf, start, i);
       if (keys !== null) keys[k] = key;
       else single = key;
     }
@@ -220,7 +221,7 @@ export class RequestScanner implements ClientCodec {
     msg.action = MsgAction.split;
     msg.cmd = cmd;
     msg.keys = keys;
-    msg.proto = new MultiGet(cmd, first === 2 ? buf.subarray(this.ts[1], this.te[1]) : null);
+    msg.proto = new MultiGet(cmd, first === 2 ? slice(buf, this.ts[1], this.te[1]) : null);
     msg.pushPart(this.wire());
     sink.onRequest(msg);
   }
@@ -248,7 +249,7 @@ export class RequestScanner implements ClientCodec {
     }
     const msg = new Msg();
     msg.cmd = cmd;
-    msg.key = buf.subarray(ts[1], te[1]);
+    msg.key = slice(buf, ts[1], te[1]);
     msg.noreply = noreply;
     // A line in place is pushed together with its data block (one slice); a copied one on its own.
     if (this.lines.copied) msg.pushPart(this.lines.line);
@@ -267,7 +268,7 @@ export class RequestScanner implements ClientCodec {
     const argOk =
       argErr === 'badDelta' ? syntax.isUint64(buf, this.ts[2], this.te[2]) : syntax.isInt64(buf, this.ts[2], this.te[2]);
     if (!argOk) return this.refuse(sink, argErr, cmd, quiet);
-    this.forward(sink, cmd, buf.subarray(this.ts[1], this.te[1]), noreply);
+    this.forward(sink, cmd, slice(buf, this.ts[1], this.te[1]), noreply);
   }
 
   /** `delete <key> [0] [noreply]`: memcached still accepts a legacy hold time if it is 0. */
@@ -281,7 +282,7 @@ export class RequestScanner implements ClientCodec {
     if (!ok) return this.refuse(sink, 'badFormat', cmd, this.saysNoreply(buf, n));
     const check = syntax.checkKey(buf, ts[1], te[1], this.maxKey);
     if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, noreply);
-    this.forward(sink, cmd, buf.subarray(ts[1], te[1]), noreply);
+    this.forward(sink, cmd, slice(buf, ts[1], te[1]), noreply);
   }
 
   private forward(sink: RequestSink, cmd: number, key: Buffer | null, noreply: boolean): void {

@@ -9,6 +9,7 @@ import { REPLIES, decLen, integerReply, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
 import { copyRange } from '../copy-range';
 import { MERGE_COPY_LIMIT } from '../types';
+import { slice } from '../slice';
 
 const MGET = commandIndex('mget');
 const MSET = commandIndex('mset');
@@ -175,7 +176,7 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
     head[h] = 13;
     head[h + 1] = 10;
     parts[0] = head;
-    for (let k = 0; k < nkeys; k++) parts[k + 1] = elemBuf[k].subarray(elemStart[k], elemEnd[k]);
+    for (let k = 0; k < nkeys; k++) parts[k + 1] = slice(elemBuf[k], elemStart[k], elemEnd[k]);
     dropElements(nkeys);
     reply(msg, parts, bytes, ReplyType.array);
     return;

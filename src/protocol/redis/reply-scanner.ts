@@ -4,6 +4,7 @@
 // server failures; anything malformed is a protocol error, after which the scanner stays silent.
 
 import type { ReplySink, ServerCodec } from '../types';
+import { slice } from '../slice';
 
 /** Reply types reported to the core (Msg.replyType). */
 export const ReplyType = {
@@ -170,9 +171,8 @@ export class RedisReplyScanner implements ServerCodec {
       if (this.state === S.dead) return;
     }
     if (this.top !== -1 && start < end) {
-      const slice = chunk.subarray(start, end);
-      this.parts.push(slice);
-      this.bytes += slice.length;
+      this.parts.push(slice(chunk, start, end));
+      this.bytes += end - start;
     }
   }
 
@@ -183,10 +183,9 @@ export class RedisReplyScanner implements ServerCodec {
       if (--this.stack[this.depth - 1] > 0) return false;
       this.depth--;
     }
-    const slice = chunk.subarray(start, pos);
     const parts = this.parts;
-    parts.push(slice);
-    const bytes = this.bytes + slice.length;
+    parts.push(slice(chunk, start, pos));
+    const bytes = this.bytes + pos - start;
     const type = this.top;
     const failure = type === ReplyType.error && this.isFailureWord();
     this.parts = [];

@@ -18,6 +18,7 @@ import { RedisSession, allowedUnauthenticated, answerCommandSubcommand, answerLo
 import { REPLIES, arityError, errorReply, unsupportedCommand } from './replies';
 import { MsetValues } from './split';
 import { copyRange } from '../copy-range';
+import { slice } from '../slice';
 
 const S = {
   idle: 0, inline: 1, argc: 2, argcLf: 3, bulk: 4, bulkLen: 5, bulkLenLf: 6, data: 7, dataCr: 8, dataLf: 9, dead: 10,
@@ -212,7 +213,7 @@ export class RedisRequestScanner implements ClientCodec {
       }
       if (this.state === S.dead) return;
     }
-    if (this.msg !== null && start < end) this.msg.pushPart(chunk.subarray(start, end));
+    if (this.msg !== null && start < end) this.msg.pushPart(slice(chunk, start, end));
   }
 
   /** An argument and its CRLF were read; true when that completed the request (handed to the sink). */
@@ -222,7 +223,7 @@ export class RedisRequestScanner implements ClientCodec {
       this.state = S.bulk;
       return false;
     }
-    (this.msg as Msg).pushPart(chunk.subarray(start, pos));
+    (this.msg as Msg).pushPart(slice(chunk, start, pos));
     this.finish(sink);
     return true;
   }
@@ -283,9 +284,9 @@ export class RedisRequestScanner implements ClientCodec {
       const take = n < room ? n : room;
       if (take > 0) this.nameLen = copyRange(chunk, pos, pos + take, this.nameBuf, this.nameLen);
     } else if (this.cap === Cap.value) {
-      (this.values as MsetValues).slices.push(chunk.subarray(pos, pos + n));
+      (this.values as MsetValues).slices.push(slice(chunk, pos, pos + n));
     } else {
-      this.capSlices.push(chunk.subarray(pos, pos + n));
+      this.capSlices.push(slice(chunk, pos, pos + n));
     }
   }
 

@@ -7,6 +7,7 @@ import { Msg, MsgAction } from '../../proxy/msg';
 import { CMD_NAME_BYTES } from './commands';
 import { decLen, writeDec } from './replies';
 import { copyRange } from '../copy-range';
+import { slice } from '../slice';
 
 /** MSET's values as scanned (slices of the client's chunks, never copied): value i is
  * slices[ends[i-1] .. ends[i]) and has lens[i] bytes. Kept in the parent's `proto`. */
@@ -106,13 +107,13 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
       buf[p++] = 10;
       if (values === null) continue;
       p = writeLenLine(buf, p, 36, values.lens[i]);
-      frag.pushPart(buf.subarray(from, p));
+      frag.pushPart(slice(buf, from, p));
       for (let v = i === 0 ? 0 : values.ends[i - 1]; v < values.ends[i]; v++) frag.pushPart(values.slices[v]);
       from = p;
       buf[p++] = 13;
       buf[p++] = 10;
     }
-    frag.pushPart(from === 0 ? buf : buf.subarray(from, p));
+    frag.pushPart(from === 0 ? buf : slice(buf, from, p));
     frags[f] = frag;
   }
   msg.fragments = frags;

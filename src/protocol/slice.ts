@@ -1,0 +1,26 @@
+// Views into received chunks — keys, request parts, reply parts — made on the data path several times
+// per request. `Buffer#subarray` costs about 150 ns a view: it reads the chunk's `buffer` and
+// `byteOffset` through V8 runtime getters each time. `slice` reads them once per chunk and builds the
+// view directly, about a third of the cost. The views are Buffers in every way that matters
+// (Buffer.isBuffer, instanceof, every Buffer method, socket writes), as Node's own FastBuffer is: a
+// Uint8Array subclass whose prototype chain runs through Buffer.prototype.
+
+class BufferView extends Uint8Array {}
+Object.setPrototypeOf(BufferView.prototype, Buffer.prototype);
+// As FastBuffer: the views print and compare as `Buffer`.
+Object.defineProperty(BufferView.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
+
+/** The chunk whose backing store was looked up last: views are usually taken from one chunk in a row. */
+let lastChunk: Uint8Array | null = null;
+let lastStore = new ArrayBuffer(0);
+let lastBase = 0;
+
+/** chunk[start, end) as a Buffer sharing chunk's memory, like chunk.subarray(start, end) with valid bounds. */
+export function slice(chunk: Buffer, start: number, end: number): Buffer {
+  if (chunk !== lastChunk) {
+    lastChunk = chunk;
+    lastStore = chunk.buffer as ArrayBuffer; // Buffers never sit on a SharedArrayBuffer here
+    lastBase = chunk.byteOffset;
+  }
+  return new BufferView(lastStore, lastBase + start, end - start) as unknown as Buffer;
+}
