@@ -1,8 +1,15 @@
 // Reading sockets without Node's per-read cost: by default every read allocates a 64 KiB buffer in
 // C++ (malloc, read, realloc, wrap as an ArrayBuffer) and goes through the Readable stream machinery
-// ('data' event). Here every socket reads into one shared buffer (`onread`; the event loop runs one
-// read callback at a time, so sharing is safe) and the bytes read are copied into a right-sized
-// Buffer — from Node's pool when small — that the scanners may keep slices of, as before.
+// ('data' event). Here reads go through the `onread` hooks instead, in one of two modes per socket:
+//
+// - small reads (the common case: requests and replies of a few hundred bytes) land in one buffer
+//   shared by every socket (the event loop runs one read callback at a time, so sharing is safe) and
+//   are copied into a right-sized Buffer — from Node's pool when small — that the scanners may keep
+//   slices of;
+// - after a read of ZERO_COPY_FROM bytes or more (big values), the socket reads into a slab of its
+//   own and each read is handed over as a view of the slab, without a copy; the next read goes to
+//   the rest of the slab, never over bytes already handed over. A small read that does not fill its
+//   buffer sends the socket back to the shared buffer, leaving the slab to the views still using it.
 //
 // Sockets we connect use the documented `onread` option. Accepted sockets have no such option, so
 // the same switch is made on the socket after it is created (paused, before its first read), using
@@ -10,8 +17,15 @@
 
 import type * as net from 'node:net';
 import { copyRange } from '../protocol/copy-range';
+import { slice } from '../protocol/slice';
 
 const SHARED = Buffer.allocUnsafe(64 * 1024);
+/** Size of a socket's own slab in zero-copy mode. */
+const SLAB_SIZE = 64 * 1024;
+/** A read at least this long switches its socket to zero-copy reads (a copy would cost more). */
+const ZERO_COPY_FROM = 8 * 1024;
+/** A slab with less room than this left is not read into again: the next read gets a fresh one. */
+const MIN_SLAB_ROOM = 16 * 1024;
 
 export type ChunkHandler = (chunk: Buffer) => void;
 
@@ -21,26 +35,44 @@ function copyOut(nread: number): Buffer {
   return chunk;
 }
 
+/** What a socket's next read goes into, after a read of nread bytes into buf. */
+function nextBuffer(buf: Buffer, nread: number): Buffer {
+  if (nread < ZERO_COPY_FROM && nread < buf.length) return SHARED;
+  if (buf === SHARED) return Buffer.allocUnsafeSlow(SLAB_SIZE);
+  return buf.length - nread >= MIN_SLAB_ROOM ? slice(buf, nread, buf.length) : Buffer.allocUnsafeSlow(SLAB_SIZE);
+}
+
 /** The `onread` option of net.connect: delivers each read as its own Buffer. */
-export function onreadOption(onChunk: ChunkHandler): net.OnReadOpts {
+export function onreadOption(onChunk: ChunkHandler): { buffer: () => Buffer; callback: (nread: number, buf: Buffer) => boolean } {
+  let next: Buffer = SHARED;
   return {
-    buffer: SHARED,
-    callback: (nread: number) => {
-      onChunk(copyOut(nread));
+    // Called by Node once when reading starts and after every read callback: where to read next.
+    buffer: () => next,
+    callback: (nread: number, buf: Buffer) => {
+      const chunk = buf === SHARED ? copyOut(nread) : slice(buf, 0, nread);
+      next = nextBuffer(buf, nread);
+      onChunk(chunk);
       return true; // pausing goes through socket.pause(), which onread sockets honour
     },
   };
 }
 
-/** The symbols under which net.Socket keeps what its `onread` option was given (Node 12.2+). */
-let symbols: { buffer: symbol; callback: symbol } | null | undefined;
+interface OnreadSymbols {
+  buffer: symbol;
+  callback: symbol;
+  generator: symbol;
+}
 
-function onreadSymbols(socket: net.Socket): { buffer: symbol; callback: symbol } | null {
+/** The symbols under which net.Socket keeps what its `onread` option was given (Node 12.2+). */
+let symbols: OnreadSymbols | null | undefined;
+
+function onreadSymbols(socket: net.Socket): OnreadSymbols | null {
   if (symbols !== undefined) return symbols;
   const own = Object.getOwnPropertySymbols(socket);
   const buffer = own.find((s) => s.description === 'kBuffer');
   const callback = own.find((s) => s.description === 'kBufferCb');
-  symbols = buffer !== undefined && callback !== undefined ? { buffer, callback } : null;
+  const generator = own.find((s) => s.description === 'kBufferGen');
+  symbols = buffer !== undefined && callback !== undefined && generator !== undefined ? { buffer, callback, generator } : null;
   return symbols;
 }
 
@@ -56,8 +88,9 @@ export function readAccepted(socket: net.Socket, onChunk: ChunkHandler, shared =
   if (fast) {
     const opts = onreadOption(onChunk);
     const fields = socket as unknown as Record<symbol, unknown>;
-    fields[syms.buffer] = opts.buffer;
+    fields[syms.buffer] = SHARED;
     fields[syms.callback] = opts.callback;
+    fields[syms.generator] = opts.buffer;
     (handle as { useUserBuffer: (b: Uint8Array) => void }).useUserBuffer(SHARED);
   } else {
     socket.on('data', onChunk);

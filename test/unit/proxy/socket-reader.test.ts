@@ -47,6 +47,25 @@ function pieces(): Buffer[] {
   return Array.from({ length: 20 }, (_, i) => Buffer.alloc(100 + i * 37, 65 + (i % 26)));
 }
 
+/** Big and small pieces mixed: big reads switch a socket to zero-copy slabs, small ones back. */
+function mixedPieces(): Buffer[] {
+  const sizes = [300, 20_000, 20_000, 20_000, 20_000, 50, 9_000, 200_000, 10, 17_000, 17_000, 100, 70_000, 5];
+  return sizes.map((n, i) => {
+    const b = Buffer.allocUnsafe(n);
+    for (let j = 0; j < n; j++) b[j] = (i * 31 + j) & 0xff;
+    return b;
+  });
+}
+
+/** Chunks that are views of one 64 KiB slab: reads handed over without a copy (a copy has its own store). */
+function zeroCopied(chunks: Buffer[]): number {
+  const stores = new Map<ArrayBufferLike, number>();
+  for (const c of chunks) if (c.buffer.byteLength === 64 * 1024) stores.set(c.buffer, (stores.get(c.buffer) ?? 0) + 1);
+  let n = 0;
+  for (const count of stores.values()) n += count;
+  return n;
+}
+
 for (const shared of [true, false]) {
   test(`accepted socket (${shared ? 'shared buffer' : "'data' events"}): chunks keep their bytes after later reads, and end arrives`, async () => {
     const l = await listen(shared);
@@ -58,6 +77,15 @@ for (const shared of [true, false]) {
     assert.deepEqual(Buffer.concat(l.chunks), Buffer.concat(sent));
   });
 }
+
+test('accepted socket: big reads are handed over without a copy and keep their bytes, small ones after them too', async () => {
+  const l = await listen(true);
+  const sent = mixedPieces();
+  await sendInPieces(l.port, sent);
+  await l.ended;
+  assert.deepEqual(Buffer.concat(l.chunks), Buffer.concat(sent));
+  assert.ok(zeroCopied(l.chunks) >= 3, `some reads were zero-copy views of a slab (${zeroCopied(l.chunks)})`);
+});
 
 test('accepted socket with the shared buffer: pause stops reads and resume restarts them', async () => {
   const l = await listen(true);
@@ -77,8 +105,9 @@ test('accepted socket with the shared buffer: pause stops reads and resume resta
   await l.ended;
 });
 
-test('connected socket with onreadOption: chunks keep their bytes after later reads', async () => {
-  const sent = pieces();
+for (const [name, make] of [['small', pieces], ['big and small', mixedPieces]] as const)
+test(`connected socket with onreadOption (${name} pieces): chunks keep their bytes after later reads`, async () => {
+  const sent = make();
   const server = net.createServer(async (socket) => {
     for (const p of sent) {
       socket.write(p);
@@ -94,4 +123,5 @@ test('connected socket with onreadOption: chunks keep their bytes after later re
   server.close();
   assert.ok(chunks.length > 1);
   assert.deepEqual(Buffer.concat(chunks), Buffer.concat(sent));
+  if (make === mixedPieces) assert.ok(zeroCopied(chunks) >= 3, 'some reads were zero-copy views of a slab');
 });
