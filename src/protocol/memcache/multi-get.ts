@@ -78,9 +78,9 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
   const frags: Msg[] = new Array(nfrags);
   for (let f = 0; f < nfrags; f++) {
     const buf = Buffer.allocUnsafe(prefix + fragSize[f] + 2);
-    let at = verb.copy(buf, 0);
+    let at = copyRange(verb, 0, verb.length, buf, 0);
     if (proto.exptime !== null) {
-      at += proto.exptime.copy(buf, at);
+      at = copyRange(proto.exptime, 0, proto.exptime.length, buf, at);
       buf[at++] = SPACE;
     }
     const frag = new Msg();
@@ -178,7 +178,7 @@ export function mergeMultiGet(msg: Msg): void {
     while (c < chosen && blockFrag[chosenBlock[c]] === blockFrag[j] && blockStart[chosenBlock[c]] === e) e = blockEnd[chosenBlock[c++]];
     p = copyRange(src, blockStart[j], e, out, p);
   }
-  localReplies.end.copy(out, p);
+  copyRange(localReplies.end, 0, localReplies.end.length, out, p);
   dropFragments(frags.length);
   msg.reply = [out];
   msg.replyBytes = bytes;
