@@ -41,6 +41,7 @@ export class ServerConn implements Flushable, ReplySink {
     const addr = server.config.address;
     const onread = onreadOption((chunk) => this.codec.feed(chunk, this));
     this.socket = addr.path !== null ? net.connect({ path: addr.path, onread }) : net.connect({ host: addr.host, port: addr.port, noDelay: true, onread });
+    this.socket.once('close', () => onread.release());
     pool.proxy.connectionOpened();
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('error', (err: NodeJS.ErrnoException) => {

@@ -27,6 +27,22 @@ const ZERO_COPY_FROM = 8 * 1024;
 /** A slab with less room than this left is not read into again: the next read gets a fresh one. */
 const MIN_SLAB_ROOM = 16 * 1024;
 
+export const READ_LIMITS = {
+  /**
+   * Sockets that may read into a slab of their own at once. A connection keeps its slab until its
+   * next read, so many idle connections whose last read was big would hold 64 KiB each; past this
+   * many (32 MiB of slabs), big reads are copied like small ones.
+   */
+  maxSlabs: 512,
+};
+
+let slabsHeld = 0;
+
+/** Sockets now reading into a slab of their own (for tests and diagnostics). */
+export function slabsInUse(): number {
+  return slabsHeld;
+}
+
 export type ChunkHandler = (chunk: Buffer) => void;
 
 function copyOut(nread: number): Buffer {
@@ -35,26 +51,44 @@ function copyOut(nread: number): Buffer {
   return chunk;
 }
 
-/** What a socket's next read goes into, after a read of nread bytes into buf. */
-function nextBuffer(buf: Buffer, nread: number): Buffer {
-  if (nread < ZERO_COPY_FROM && nread < buf.length) return SHARED;
-  if (buf === SHARED) return Buffer.allocUnsafeSlow(SLAB_SIZE);
-  return buf.length - nread >= MIN_SLAB_ROOM ? slice(buf, nread, buf.length) : Buffer.allocUnsafeSlow(SLAB_SIZE);
+/** One socket's reads: the `buffer` and `callback` of Node's `onread` option, plus release(). */
+export class SocketReader {
+  private next: Buffer = SHARED;
+  constructor(private readonly onChunk: ChunkHandler) {}
+
+  /** Called by Node once when reading starts and after every read callback: where to read next. */
+  readonly buffer = (): Buffer => this.next;
+
+  readonly callback = (nread: number, buf: Buffer): boolean => {
+    let chunk: Buffer;
+    // "Big": long enough to be worth not copying, or it filled the buffer (more is on its way).
+    const big = nread >= ZERO_COPY_FROM || nread === buf.length;
+    if (buf === SHARED) {
+      chunk = copyOut(nread);
+      if (big && slabsHeld < READ_LIMITS.maxSlabs) {
+        slabsHeld++;
+        this.next = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      }
+    } else {
+      chunk = slice(buf, 0, nread);
+      if (!big) this.release();
+      else this.next = buf.length - nread >= MIN_SLAB_ROOM ? slice(buf, nread, buf.length) : Buffer.allocUnsafeSlow(SLAB_SIZE);
+    }
+    this.onChunk(chunk);
+    return true; // pausing goes through socket.pause(), which onread sockets honour
+  };
+
+  /** Back to the shared buffer (or the socket closed): the slab is left to the views still using it. */
+  release(): void {
+    if (this.next === SHARED) return;
+    this.next = SHARED;
+    slabsHeld--;
+  }
 }
 
-/** The `onread` option of net.connect: delivers each read as its own Buffer. */
-export function onreadOption(onChunk: ChunkHandler): { buffer: () => Buffer; callback: (nread: number, buf: Buffer) => boolean } {
-  let next: Buffer = SHARED;
-  return {
-    // Called by Node once when reading starts and after every read callback: where to read next.
-    buffer: () => next,
-    callback: (nread: number, buf: Buffer) => {
-      const chunk = buf === SHARED ? copyOut(nread) : slice(buf, 0, nread);
-      next = nextBuffer(buf, nread);
-      onChunk(chunk);
-      return true; // pausing goes through socket.pause(), which onread sockets honour
-    },
-  };
+/** The `onread` option of net.connect: delivers each read as its own Buffer. Call release() on close. */
+export function onreadOption(onChunk: ChunkHandler): SocketReader {
+  return new SocketReader(onChunk);
 }
 
 interface OnreadSymbols {
@@ -86,11 +120,12 @@ export function readAccepted(socket: net.Socket, onChunk: ChunkHandler, shared =
   const syms = onreadSymbols(socket);
   const fast = shared && handle !== null && typeof handle.useUserBuffer === 'function' && syms !== null;
   if (fast) {
-    const opts = onreadOption(onChunk);
+    const reader = new SocketReader(onChunk);
     const fields = socket as unknown as Record<symbol, unknown>;
     fields[syms.buffer] = SHARED;
-    fields[syms.callback] = opts.callback;
-    fields[syms.generator] = opts.buffer;
+    fields[syms.callback] = reader.callback;
+    fields[syms.generator] = reader.buffer;
+    socket.once('close', () => reader.release());
     (handle as { useUserBuffer: (b: Uint8Array) => void }).useUserBuffer(SHARED);
   } else {
     socket.on('data', onChunk);
