@@ -14,7 +14,7 @@ import { scheduleFlush, type Flushable } from './flusher';
 import { Msg } from './msg';
 import { completeMsg, failMsg, type MsgOwner } from './msg-owner';
 import type { Server } from './server';
-import { onreadOption } from './socket-reader';
+import { SocketReader } from './socket-reader';
 
 /** Why a server connection closed: decides which stats counter moves (spec §4.3). */
 export const CloseKind = { eof: 'server_eof', err: 'server_err', timeout: 'server_timedout', quiet: null } as const;
@@ -39,7 +39,7 @@ export class ServerConn implements Flushable, ReplySink {
     const pool = server.pool;
     this.codec = pool.protocol.newServerCodec();
     const addr = server.config.address;
-    const onread = onreadOption((chunk) => this.codec.feed(chunk, this));
+    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this));
     this.socket = addr.path !== null ? net.connect({ path: addr.path, onread }) : net.connect({ host: addr.host, port: addr.port, noDelay: true, onread });
     this.socket.once('close', () => onread.release());
     pool.proxy.connectionOpened();

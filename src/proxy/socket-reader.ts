@@ -51,7 +51,10 @@ function copyOut(nread: number): Buffer {
   return chunk;
 }
 
-/** One socket's reads: the `buffer` and `callback` of Node's `onread` option, plus release(). */
+/**
+ * One socket's reads: the `buffer` and `callback` of Node's `onread` option (pass the reader itself as
+ * net.connect's `onread`), plus release(), to be called when the socket closes.
+ */
 export class SocketReader {
   private next: Buffer = SHARED;
   constructor(private readonly onChunk: ChunkHandler) {}
@@ -84,11 +87,6 @@ export class SocketReader {
     this.next = SHARED;
     slabsHeld--;
   }
-}
-
-/** The `onread` option of net.connect: delivers each read as its own Buffer. Call release() on close. */
-export function onreadOption(onChunk: ChunkHandler): SocketReader {
-  return new SocketReader(onChunk);
 }
 
 interface OnreadSymbols {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { READ_LIMITS, onreadOption, readAccepted, slabsInUse } from '../../../src/proxy/socket-reader';
+import { READ_LIMITS, SocketReader, readAccepted, slabsInUse } from '../../../src/proxy/socket-reader';
 
 /** A listener whose accepted sockets are read with readAccepted(shared); collects chunks. */
 async function listen(shared: boolean) {
@@ -127,7 +127,7 @@ test('accepted socket with the shared buffer: pause stops reads and resume resta
 });
 
 for (const [name, make] of [['small', pieces], ['big and small', mixedPieces]] as const)
-test(`connected socket with onreadOption (${name} pieces): chunks keep their bytes after later reads`, async () => {
+test(`connected socket with a SocketReader (${name} pieces): chunks keep their bytes after later reads`, async () => {
   const sent = make();
   const server = net.createServer(async (socket) => {
     for (const p of sent) {
@@ -138,7 +138,7 @@ test(`connected socket with onreadOption (${name} pieces): chunks keep their byt
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const chunks: Buffer[] = [];
-  const onread = onreadOption((chunk) => chunks.push(chunk));
+  const onread = new SocketReader((chunk) => chunks.push(chunk));
   const c = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', onread });
   c.once('close', () => onread.release()); // as ServerConn does
   await once(c, 'end');
