@@ -6,7 +6,6 @@
 //   data ─▶ codec.feed ─▶ onRequest ─▶ queue(FIFO) + pool.route
 //   reply/merge done ─▶ onMsgDone ─▶ (head done?) ─▶ out[] ─flush─▶ socket
 
-import type * as net from 'node:net';
 import { maxRedisKeyLength } from '../config/mbuf-size';
 import type { ClientCodec, ClientContext, RequestSink } from '../protocol/types';
 import { nowMs } from './clock';
@@ -14,8 +13,7 @@ import { Fifo } from './fifo';
 import { scheduleFlush, type Flushable } from './flusher';
 import { Msg, MsgAction } from './msg';
 import type { MsgOwner } from './msg-owner';
-import { writeParts } from './server-conn';
-import { readAccepted } from './socket-reader';
+import { ClientStream, type AcceptedHandle, type ClientStreamEvents } from './client-stream';
 import type { ServerPool } from './server-pool';
 
 /** Client-side flow-control limits. */
@@ -41,7 +39,7 @@ export const CLIENT_LIMITS = {
   maxUnreadBytes: 512 * 1024 * 1024,
 } as const;
 
-export class ClientConn implements RequestSink, MsgOwner, Flushable {
+export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStreamEvents {
   flushQueued = false;
   readonly id: number;
   private readonly codec: ClientCodec;
@@ -65,7 +63,9 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   private closedOnError = false;
   private now = 0;
 
-  constructor(readonly pool: ServerPool, private readonly socket: net.Socket) {
+  private readonly stream: ClientStream;
+
+  constructor(readonly pool: ServerPool, handle: AcceptedHandle) {
     const proxy = pool.proxy;
     this.id = proxy.nextClientId();
     const ctx: ClientContext = {
@@ -80,14 +80,11 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     this.codec = pool.protocol.newClientCodec(ctx);
     pool.stats.client_connections++;
     proxy.connectionOpened();
-    socket.on('end', () => this.onEnd());
-    socket.on('error', () => this.finish(false));
-    socket.on('close', () => this.finish(this.sawEof));
-    socket.on('drain', () => this.maybeResume());
-    readAccepted(socket, (chunk) => this.onData(chunk));
+    this.stream = new ClientStream(handle, this);
+    if (pool.config.tcpkeepalive) this.stream.setKeepAlive(true);
   }
 
-  private onData(chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.stopped) return;
     this.now = nowMs();
     this.codec.feed(chunk, this);
@@ -95,10 +92,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       !this.paused &&
       (this.queue.length >= CLIENT_LIMITS.pauseAtPending ||
         this.pendingBytes >= CLIENT_LIMITS.pauseAtPendingBytes ||
-        this.socket.writableLength >= CLIENT_LIMITS.pauseAtUnreadBytes)
+        this.stream.writableLength >= CLIENT_LIMITS.pauseAtUnreadBytes)
     ) {
       this.paused = true;
-      this.socket.pause();
+      this.stream.pause();
     }
   }
 
@@ -177,7 +174,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   onReplyHeld(bytes: number): void {
     if (this.closed) return;
     this.heldBytes += bytes;
-    if (this.heldBytes + this.outBytes + this.socket.writableLength > CLIENT_LIMITS.maxUnreadBytes) this.overLimit();
+    if (this.heldBytes + this.outBytes + this.stream.writableLength > CLIENT_LIMITS.maxUnreadBytes) this.overLimit();
   }
 
   flush(): void {
@@ -187,8 +184,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       const bytes = this.outBytes;
       this.out = [];
       this.outBytes = 0;
-      writeParts(this.socket, out, bytes);
-      if (this.heldBytes + this.socket.writableLength > CLIENT_LIMITS.maxUnreadBytes) {
+      this.stream.write(out, bytes);
+      if (this.heldBytes + this.stream.writableLength > CLIENT_LIMITS.maxUnreadBytes) {
         this.overLimit();
         return;
       }
@@ -197,11 +194,19 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
       // The client has half-closed and every reply is in the kernel: close at once, which sends our
       // FIN without shutdown(2) and the stream's end/finish steps. Otherwise end() lets the
       // buffered replies drain (and after QUIT, input the client still sends cannot turn into a reset).
-      if (this.peerEnded && this.socket.writableLength === 0) this.socket.destroy();
-      else this.socket.end();
+      if (this.peerEnded && this.stream.writableLength === 0) this.stream.destroy();
+      else this.stream.end();
       return;
     }
     this.maybeResume();
+  }
+
+  onDrain(): void {
+    this.maybeResume();
+  }
+
+  onClose(hadError: boolean): void {
+    this.finish(hadError ? false : this.sawEof);
   }
 
   private maybeResume(): void {
@@ -209,10 +214,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     if (
       this.queue.length < CLIENT_LIMITS.resumeBelowPending &&
       this.pendingBytes < CLIENT_LIMITS.resumeBelowPendingBytes &&
-      this.socket.writableLength < CLIENT_LIMITS.resumeBelowUnreadBytes
+      this.stream.writableLength < CLIENT_LIMITS.resumeBelowUnreadBytes
     ) {
       this.paused = false;
-      this.socket.resume();
+      this.stream.resume();
     }
   }
 
@@ -222,7 +227,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   }
 
   /** The client half-closed: deliver what is outstanding, then close (spec §8.1). */
-  private onEnd(): void {
+  onEnd(): void {
     this.peerEnded = true;
     this.closeWhenIdle();
   }
@@ -235,14 +240,14 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
   }
 
   private overLimit(): void {
-    const unread = this.heldBytes + this.outBytes + this.socket.writableLength;
+    const unread = this.heldBytes + this.outBytes + this.stream.writableLength;
     this.pool.proxy.log('warn', `pool '${this.pool.name}': client ${this.id} closed: ${unread} reply bytes unread (limit ${CLIENT_LIMITS.maxUnreadBytes})`);
     this.destroy();
   }
 
   /** Close now, dropping unwritten replies. */
   destroy(): void {
-    this.socket.destroy();
+    this.stream.destroy();
     this.finish(false);
   }
 
@@ -259,7 +264,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable {
     pool.proxy.connectionClosed();
     // Requests still in flight complete on their servers; their replies are swallowed.
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) m.owner = null;
-    this.socket.destroy();
+    this.stream.destroy();
   }
 }
 

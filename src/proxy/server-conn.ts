@@ -15,13 +15,11 @@ import { Msg } from './msg';
 import { completeMsg, failMsg, type MsgOwner } from './msg-owner';
 import type { Server } from './server';
 import { SocketReader } from './socket-reader';
+import { batchParts } from './write-batch';
 
 /** Why a server connection closed: decides which stats counter moves (spec §4.3). */
 export const CloseKind = { eof: 'server_eof', err: 'server_err', timeout: 'server_timedout', quiet: null } as const;
 export type CloseKindValue = (typeof CloseKind)[keyof typeof CloseKind];
-
-/** Batches at most this many bytes into one copied buffer; larger batches are written as a list. */
-const COALESCE_LIMIT = 64 * 1024;
 
 export class ServerConn implements Flushable, ReplySink {
   flushQueued = false;
@@ -209,41 +207,14 @@ export class ServerConn implements Flushable, ReplySink {
   }
 }
 
-/** Parts at least this long are written by reference: copying them would cost more than the iovec. */
-const BIG_PART = 4096;
-
-/**
- * Write a batch with as few syscalls and copies as possible: runs of small parts are copied into one
- * buffer (cheaper than many iovecs), big parts go by reference; several buffers leave as one writev.
- */
-export function writeParts(socket: net.Socket, parts: Buffer[], total: number): void {
-  if (parts.length === 1) {
-    socket.write(parts[0]);
-    return;
-  }
-  if (total <= COALESCE_LIMIT && !hasBigPart(parts)) {
-    socket.write(Buffer.concat(parts, total));
+/** Write a batch of parts (see batchParts): one write, or one writev through cork/uncork. */
+function writeParts(socket: net.Socket, parts: Buffer[], total: number): void {
+  const batch = batchParts(parts, total);
+  if (!Array.isArray(batch)) {
+    socket.write(batch);
     return;
   }
   socket.cork();
-  let i = 0;
-  while (i < parts.length) {
-    if (parts[i].length >= BIG_PART) {
-      socket.write(parts[i++]);
-      continue;
-    }
-    // A run of small parts, cut at a big part or at COALESCE_LIMIT bytes.
-    let end = i;
-    let bytes = 0;
-    while (end < parts.length && parts[end].length < BIG_PART && bytes + parts[end].length <= COALESCE_LIMIT) bytes += parts[end++].length;
-    if (end === i + 1) socket.write(parts[i]);
-    else socket.write(Buffer.concat(parts.slice(i, end), bytes));
-    i = end;
-  }
+  for (let i = 0; i < batch.length; i++) socket.write(batch[i]);
   socket.uncork();
-}
-
-function hasBigPart(parts: Buffer[]): boolean {
-  for (let i = 0; i < parts.length; i++) if (parts[i].length >= BIG_PART) return true;
-  return false;
 }

@@ -11,6 +11,7 @@ import { Histogram } from '../stats/histogram';
 import { newPoolStats, type PoolStats } from '../stats/metrics';
 import { addTicker, removeTicker, wake, type Ticker } from './clock';
 import { ClientConn } from './client-conn';
+import { takeOverAccepts, toSocket, type AcceptedHandle } from './client-stream';
 import { MsgAction, type Msg } from './msg';
 import { failMsg } from './msg-owner';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeServer } from './probe';
@@ -126,7 +127,8 @@ export class ServerPool implements Ticker {
   /** Bind the listener. Rejects with a message naming the address on failure. */
   listen(): Promise<void> {
     const cfg = this.config;
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
+    // Accepted connections arrive as bare handles (client-stream.ts): net.Server only binds and closes.
+    const server = net.createServer();
     this.listener = server;
     const addr = cfg.listen;
     return new Promise((resolve, reject) => {
@@ -134,6 +136,7 @@ export class ServerPool implements Ticker {
       const onListening = (): void => {
         server.removeAllListeners('error');
         server.on('error', (err) => this.proxy.log('error', `listener of pool '${cfg.name}': ${err.message}`));
+        takeOverAccepts(server, true, (handle) => this.accept(handle));
         if (addr.path !== null && addr.perm > 0) {
           try {
             fs.chmodSync(addr.path, addr.perm);
@@ -163,24 +166,24 @@ export class ServerPool implements Ticker {
     return a !== null && typeof a === 'object' ? a.port : 0;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(handle: AcceptedHandle): void {
     const limit = this.config.clientConnections;
     if (limit > 0 && this.clients.size >= limit) {
+      const socket = toSocket(handle);
       // nutcracker ignores client_connections; we enforce it with a reply the client can read.
       this.proxy.log('warn', `pool '${this.config.name}': client_connections limit ${limit} reached, refusing ${socket.remoteAddress ?? 'unix'}`);
       socket.on('error', () => {});
       // Read and drop what it sends (closing with unread input would reset the connection and lose
       // the reply), and destroy once the reply and FIN are out: with allowHalfOpen the socket would
-      // otherwise stay open until the client closes its side, holding an fd past the limit and
-      // keeping listener.close() from ever completing (found by test/integration/liveness).
+      // otherwise stay open until the client closes its side, holding an fd past the limit (found by
+      // test/integration/liveness).
       socket.resume();
       socket.end(this.protocol.errorReply('EMAXCLIENTS'), () => socket.destroy());
       return;
     }
-    // Per socket from the current config rather than as a listener option: a reload that changes
-    // tcpkeepalive keeps the listener, and the next clients must get the new setting.
-    if (this.config.tcpkeepalive) socket.setKeepAlive(true);
-    const client = new ClientConn(this, socket);
+    // tcpkeepalive is applied by ClientConn from the current config: a reload that changes it keeps
+    // the listener, and the next clients must get the new setting.
+    const client = new ClientConn(this, handle);
     this.clients.add(client);
   }
 

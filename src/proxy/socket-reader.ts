@@ -11,11 +11,9 @@
 //   the rest of the slab, never over bytes already handed over. A small read that does not fill its
 //   buffer sends the socket back to the shared buffer, leaving the slab to the views still using it.
 //
-// Sockets we connect use the documented `onread` option. Accepted sockets have no such option, so
-// the same switch is made on the socket after it is created (paused, before its first read), using
-// the fields `onread` sets; when a Node version lacks them, the socket keeps its 'data' events.
+// Sockets we connect use the documented `onread` option; accepted client connections are read by
+// ClientStream (client-stream.ts) on their handle, with the same SocketReader.
 
-import type * as net from 'node:net';
 import { copyRange } from '../protocol/copy-range';
 import { slice } from '../protocol/slice';
 
@@ -87,47 +85,4 @@ export class SocketReader {
     this.next = SHARED;
     slabsHeld--;
   }
-}
-
-interface OnreadSymbols {
-  buffer: symbol;
-  callback: symbol;
-  generator: symbol;
-}
-
-/** The symbols under which net.Socket keeps what its `onread` option was given (Node 12.2+). */
-let symbols: OnreadSymbols | null | undefined;
-
-function onreadSymbols(socket: net.Socket): OnreadSymbols | null {
-  if (symbols !== undefined) return symbols;
-  const own = Object.getOwnPropertySymbols(socket);
-  const buffer = own.find((s) => s.description === 'kBuffer');
-  const callback = own.find((s) => s.description === 'kBufferCb');
-  const generator = own.find((s) => s.description === 'kBufferGen');
-  symbols = buffer !== undefined && callback !== undefined && generator !== undefined ? { buffer, callback, generator } : null;
-  return symbols;
-}
-
-/**
- * Deliver an accepted socket's reads to `onChunk`, then start reading. The listener must have been
- * created with `pauseOnConnect: true` so that no read has happened yet. Returns whether the shared
- * buffer is used (false: 'data' events, on a Node without the fields, or when `shared` is false).
- */
-export function readAccepted(socket: net.Socket, onChunk: ChunkHandler, shared = true): boolean {
-  const handle = (socket as unknown as { _handle: { useUserBuffer?: (b: Uint8Array) => void } | null })._handle;
-  const syms = onreadSymbols(socket);
-  const fast = shared && handle !== null && typeof handle.useUserBuffer === 'function' && syms !== null;
-  if (fast) {
-    const reader = new SocketReader(onChunk);
-    const fields = socket as unknown as Record<symbol, unknown>;
-    fields[syms.buffer] = SHARED;
-    fields[syms.callback] = reader.callback;
-    fields[syms.generator] = reader.buffer;
-    socket.once('close', () => reader.release());
-    (handle as { useUserBuffer: (b: Uint8Array) => void }).useUserBuffer(SHARED);
-  } else {
-    socket.on('data', onChunk);
-  }
-  socket.resume();
-  return fast;
 }
