@@ -6,7 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ClientStream, takeOverAccepts, type ClientStreamEvents } from '../../../src/proxy/client-stream';
 import { READ_LIMITS, slabsInUse } from '../../../src/proxy/socket-reader';
 import { mixedPieces, pieces, sendInPieces, waitFor, zeroCopied } from '../../helpers/read-pieces';
@@ -18,12 +21,15 @@ interface Accepted {
   closed: Promise<boolean>;
 }
 
-/** A listener whose connections are taken over; `endOnEnd`: answer the client's FIN with ours. */
-async function listen(endOnEnd = true) {
+/**
+ * A listener whose connections are taken over; `endOnEnd`: answer the client's FIN with ours.
+ * `path`: a unix socket (libuv Pipe handles) instead of TCP on 127.0.0.1.
+ */
+async function listen(endOnEnd = true, path: string | null = null) {
   const server = net.createServer();
   let socketEvents = 0;
   server.on('connection', () => socketEvents++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => (path === null ? server.listen(0, '127.0.0.1', r) : server.listen(path, r)));
   const accepted: Accepted[] = [];
   const waiters: Array<(a: Accepted) => void> = [];
   takeOverAccepts(server, true, (handle) => {
@@ -48,12 +54,12 @@ async function listen(endOnEnd = true) {
     waiters.shift()?.(a);
   });
   const next = (): Promise<Accepted> => new Promise((r) => (accepted.length > 0 ? r(accepted.shift() as Accepted) : waiters.push(r)));
-  const port = (server.address() as net.AddressInfo).port;
+  const port = path === null ? (server.address() as net.AddressInfo).port : 0;
   return { server, port, next, socketEvents: () => socketEvents };
 }
 
-async function connect(port: number): Promise<net.Socket> {
-  const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+async function connect(port: number, path: string | null = null): Promise<net.Socket> {
+  const c = path === null ? net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }) : net.connect({ path, allowHalfOpen: true });
   await once(c, 'connect');
   return c;
 }
@@ -202,4 +208,26 @@ test('destroy() closes at once: the client sees our FIN, and nothing more is del
   a.stream.end();
   assert.deepEqual(a.log, ['close false']);
   l.server.close();
+});
+
+test('a unix-socket listener: its Pipe handles read, write, half-close and ignore TCP-only options', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'client-stream-'));
+  const path = join(dir, 's.sock');
+  try {
+    const l = await listen(true, path);
+    const c = await connect(0, path);
+    const received = collect(c);
+    const a = await l.next();
+    a.stream.setKeepAlive(true); // a no-op on a pipe, not a throw
+    c.write('ping');
+    await waitFor(() => a.chunks.length > 0, 'read from the pipe');
+    a.stream.write([Buffer.from('+PONG\r\n'), Buffer.from('+OK\r\n')], 12);
+    c.end();
+    assert.equal((await received).toString(), '+PONG\r\n+OK\r\n');
+    assert.equal(await a.closed, false);
+    assert.deepEqual(a.log, ['end', 'close false']);
+    l.server.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
