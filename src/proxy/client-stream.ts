@@ -57,7 +57,7 @@ interface StreamBinding {
 
 const binding = (process as unknown as { binding(name: string): unknown }).binding('stream_wrap') as StreamBinding;
 const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteWasAsync } = binding;
-const UV_EOF = (process as unknown as { binding(name: string): { UV_EOF: number } }).binding('uv').UV_EOF;
+const { UV_EOF, UV_ENOTCONN } = (process as unknown as { binding(name: string): { UV_EOF: number; UV_ENOTCONN: number } }).binding('uv');
 
 const OWNER = Symbol('clientStream');
 
@@ -142,7 +142,9 @@ export class ClientStream {
     req.oncomplete = onShutdownDone;
     req[OWNER] = this;
     const err = this.handle.shutdown(req);
-    if (err === 1) this.shutdownDone(0); // done synchronously; oncomplete will not run
+    // 1: done synchronously (oncomplete will not run); ENOTCONN: the client is gone already. Both are
+    // a finished FIN for net.Socket too.
+    if (err === 1 || err === UV_ENOTCONN) this.shutdownDone(0);
     else if (err !== 0) this.fail();
   }
 
