@@ -7,6 +7,7 @@
 //   reply/merge done ─▶ onMsgDone ─▶ (head done?) ─▶ out[] ─flush─▶ socket
 
 import { maxRedisKeyLength } from '../config/mbuf-size';
+import type { PoolConfig } from '../config/types';
 import type { ClientCodec, ClientContext, RequestSink } from '../protocol/types';
 import { nowMs } from './clock';
 import { Fifo } from './fifo';
@@ -39,6 +40,31 @@ export const CLIENT_LIMITS = {
   maxUnreadBytes: 512 * 1024 * 1024,
 } as const;
 
+/**
+ * What a client's codec may know of its pool. A class rather than an object literal with a getter:
+ * each literal would carry its own getter function and so its own hidden class, making the codec's
+ * per-request `ctx.pool` reads megamorphic once there are a few clients.
+ */
+class PoolClientContext implements ClientContext {
+  readonly maxKeyLength: number;
+
+  constructor(
+    private readonly owner: ServerPool,
+    readonly clientId: number,
+  ) {
+    this.maxKeyLength = maxRedisKeyLength(owner.proxy.mbufSize);
+  }
+
+  /** Read at use: a reload that changes the pool (e.g. adds redis_auth) applies to connected clients too. */
+  get pool(): PoolConfig {
+    return this.owner.config;
+  }
+
+  describe(): string {
+    return this.owner.proxy.describe(this.owner.config);
+  }
+}
+
 export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStreamEvents {
   flushQueued = false;
   readonly id: number;
@@ -68,16 +94,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
   constructor(readonly pool: ServerPool, handle: AcceptedHandle) {
     const proxy = pool.proxy;
     this.id = proxy.nextClientId();
-    const ctx: ClientContext = {
-      // A getter: a reload that changes the pool (e.g. adds redis_auth) applies to connected clients too.
-      get pool() {
-        return pool.config;
-      },
-      maxKeyLength: maxRedisKeyLength(proxy.mbufSize),
-      describe: () => proxy.describe(pool.config),
-      clientId: this.id,
-    };
-    this.codec = pool.protocol.newClientCodec(ctx);
+    this.codec = pool.protocol.newClientCodec(new PoolClientContext(pool, this.id));
     pool.stats.client_connections++;
     proxy.connectionOpened();
     this.stream = new ClientStream(handle, this);
