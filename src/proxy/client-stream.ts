@@ -33,7 +33,6 @@ interface StreamHandle {
 }
 
 interface WriteReq {
-  handle: StreamHandle;
   oncomplete: (this: WriteReq, status: number) => void;
   bytes: number;
   /** Keeps what is being written alive until the kernel has it. */
@@ -60,6 +59,22 @@ const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteW
 const { UV_EOF, UV_ENOTCONN } = (process as unknown as { binding(name: string): { UV_EOF: number; UV_ENOTCONN: number } }).binding('uv');
 
 const OWNER = Symbol('clientStream');
+
+function newWriteReq(): WriteReq {
+  const req = new WriteWrap();
+  req.oncomplete = onWriteDone;
+  req.bytes = 0;
+  req.buffer = null;
+  req[OWNER] = undefined;
+  return req;
+}
+
+/**
+ * The request object for the next write. A write the kernel takes at once (nearly every one) never
+ * gives its request to C++ (libuv's try-write path), so the same object serves the next write; a
+ * write that has to wait keeps its request until oncomplete, and a new spare is made.
+ */
+let spare: WriteReq = newWriteReq();
 
 /** What the connection hears from its stream. */
 export interface ClientStreamEvents {
@@ -119,14 +134,15 @@ export class ClientStream {
   write(parts: Buffer[], total: number): void {
     if (this.destroyed || this.ending) return;
     const batch = batchParts(parts, total);
-    const req = new WriteWrap();
-    req.handle = this.handle;
-    req.oncomplete = onWriteDone;
-    req.bytes = total;
-    req.buffer = null;
+    const req = spare;
     const err = Array.isArray(batch) ? this.handle.writev(req, batch, true) : this.handle.writeBuffer(req, batch);
-    if (err !== 0) return this.fail();
+    if (err !== 0) {
+      spare = newWriteReq(); // C++ may have wrapped it before failing: not reused
+      return this.fail();
+    }
     if (streamBaseState[kLastWriteWasAsync] !== 0) {
+      spare = newWriteReq();
+      req.bytes = total;
       req.buffer = batch;
       req[OWNER] = this;
       this.writableLength += total;
