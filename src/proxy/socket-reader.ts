@@ -76,7 +76,7 @@ export class SocketReader {
       else this.next = buf.length - nread >= MIN_SLAB_ROOM ? slice(buf, nread, buf.length) : Buffer.allocUnsafeSlow(SLAB_SIZE);
     }
     this.onChunk(chunk);
-    return true; // pausing goes through socket.pause(), which onread sockets honour
+    return true; // pausing is socket.pause() (server connections) or ClientStream.pause(), not this value
   };
 
   /** Back to the shared buffer (or the socket closed): the slab is left to the views still using it. */
