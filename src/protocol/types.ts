@@ -39,6 +39,12 @@ export interface ReplySink {
 export interface ClientCodec {
   /** Scan a received chunk. May call sink any number of times. Never throws on bad input. */
   feed(chunk: Buffer, sink: RequestSink): void;
+  /**
+   * True while the codec keeps views of bytes it was fed (a request not yet complete). When false,
+   * nothing fed so far is referenced by the codec: the proxy may read over those bytes once every
+   * request handed to the sink is finished with them.
+   */
+  readonly holdsInput: boolean;
 }
 
 /** Per-server-connection reply scanner. */

@@ -16,6 +16,7 @@ import { Msg, MsgAction } from './msg';
 import type { MsgOwner } from './msg-owner';
 import { ClientStream, type AcceptedHandle, type ClientStreamEvents } from './client-stream';
 import type { ServerPool } from './server-pool';
+import { serverWritesSettled } from './server-conn';
 
 /** Client-side flow-control limits. */
 export const CLIENT_LIMITS = {
@@ -206,6 +207,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
         this.overLimit();
         return;
       }
+      // Every request read is answered and its reply is in the kernel (a local reply may be a view
+      // of the request), no request bytes are still on their way to a server, and the codec keeps
+      // no partial request: nothing read so far is referenced, and the next reads may reuse it.
+      if (this.queue.length === 0 && this.stream.writableLength === 0 && !this.codec.holdsInput && serverWritesSettled()) this.stream.markIdle();
     }
     if ((this.closing || this.sawEof) && this.queue.length === 0) {
       // The client has half-closed and every reply is in the kernel: close at once, which sends our

@@ -149,6 +149,11 @@ export class ClientStream {
     }
   }
 
+  /** Nothing handed to onData so far is referenced any more: the reader may reuse its memory. */
+  markIdle(): void {
+    this.reader.markIdle();
+  }
+
   /** Send FIN once every write is out (libuv queues the shutdown behind them); close when the client has closed too. */
   end(): void {
     if (this.destroyed || this.ending) return;

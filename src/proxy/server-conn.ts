@@ -21,6 +21,27 @@ import { batchParts } from './write-batch';
 export const CloseKind = { eof: 'server_eof', err: 'server_err', timeout: 'server_timedout', quiet: null } as const;
 export type CloseKindValue = (typeof CloseKind)[keyof typeof CloseKind];
 
+/**
+ * Server connections whose last write the kernel did not take at once. Their buffers are still read
+ * by libuv, so while one is unfinished no client may read over request bytes it was handed (see
+ * markIdle in client-conn.ts): a reply or a failure can finish a request before all its bytes have
+ * left (memcached answers an oversized SET before swallowing its data). Checked, not evented: a
+ * net.Socket tells when a write completes only through a callback per write or 'drain' (which it
+ * emits only after a write crossed its high-water mark).
+ */
+const writing: ServerConn[] = [];
+
+/** True when every request byte handed to a server socket is in the kernel (or its socket is closed). */
+export function serverWritesSettled(): boolean {
+  for (let i = writing.length - 1; i >= 0; i--) {
+    if (writing[i].writeInProgress()) continue;
+    writing[i].writing = false;
+    writing[i] = writing[writing.length - 1];
+    writing.pop();
+  }
+  return writing.length === 0;
+}
+
 export class ServerConn implements Flushable, ReplySink {
   flushQueued = false;
   private readonly socket: net.Socket;
@@ -32,6 +53,8 @@ export class ServerConn implements Flushable, ReplySink {
   /** Written, waiting for their reply, oldest first. */
   private readonly inflight = new Fifo<Msg>();
   private lastError: NodeJS.ErrnoException | null = null;
+  /** Listed in `writing` (owned by serverWritesSettled). */
+  writing = false;
 
   constructor(readonly server: Server) {
     const pool = server.pool;
@@ -105,6 +128,7 @@ export class ServerConn implements Flushable, ReplySink {
     const sentAt = this.server.pool.proxy.metricsEnabled ? nowMs() : 0;
     const parts: Buffer[] = [];
     let total = 0;
+    let noreply = false;
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i];
       for (let j = 0; j < msg.parts.length; j++) parts.push(msg.parts[j]);
@@ -112,8 +136,7 @@ export class ServerConn implements Flushable, ReplySink {
       stats.in_queue--;
       stats.in_queue_bytes -= msg.bytes;
       if (msg.noreply) {
-        // memcached noreply: nothing will come back; the request is finished once written.
-        completeMsg(msg, this.server.pool.protocol);
+        noreply = true;
         continue;
       }
       stats.out_queue++;
@@ -122,6 +145,20 @@ export class ServerConn implements Flushable, ReplySink {
       this.inflight.push(msg);
     }
     writeParts(this.socket, parts, total);
+    if (!this.writing && this.socket.writableLength > 0) {
+      this.writing = true;
+      writing.push(this);
+    }
+    // memcached noreply: nothing will come back; the request is finished once written (after the
+    // write, so that its completion sees this connection's write in progress, if any).
+    if (noreply) {
+      for (let i = 0; i < batch.length; i++) if (batch[i].noreply) completeMsg(batch[i], this.server.pool.protocol);
+    }
+  }
+
+  /** libuv may still read the buffers of a write: it is unfinished and the socket is open. */
+  writeInProgress(): boolean {
+    return this.socket.writableLength > 0 && !this.socket.destroyed;
   }
 
   onReply(parts: Buffer[], bytes: number, replyType: number, failure: boolean): void {
@@ -184,7 +221,7 @@ export class ServerConn implements Flushable, ReplySink {
     if (this.connected) stats.server_connections--;
     if (kind !== null) stats[kind]++;
     server.pool.proxy.connectionClosed();
-    this.socket.destroy();
+    this.socket.destroy(); // closes the handle at once: libuv reads nothing of a pending write after this
     const protocol = server.pool.protocol;
     const pending = this.inflight.drain();
     for (const msg of pending) {

@@ -136,6 +136,11 @@ export class RequestScanner implements ClientCodec {
     if (this.state === State.data && this.msg !== null && seg < len) this.msg.pushPart(slice(chunk, seg, len));
   }
 
+  /** Only a data block in progress is kept as views; an unfinished line is copied (LineReader). */
+  get holdsInput(): boolean {
+    return this.state === State.data;
+  }
+
   /** An unfinished line over MAX_LINE: too long unless it is a multi-get under its own bound. */
   private partialTooLong(): boolean {
     const n = this.lines.peekPartial(this.peek);

@@ -102,6 +102,10 @@ export class RedisRequestScanner implements ClientCodec {
     if (this.state !== S.dead) this.scan(chunk, sink);
   }
 
+  get holdsInput(): boolean {
+    return this.state !== S.idle && this.state !== S.dead;
+  }
+
   private scan(chunk: Buffer, sink: RequestSink): void {
     const end = chunk.length;
     let pos = 0;

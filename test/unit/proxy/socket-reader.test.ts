@@ -1,12 +1,14 @@
 // Reads through the shared buffer must behave like 'data' events: every chunk is its own Buffer whose
 // bytes stay put after later reads (the scanners keep slices of chunks across reads). Accepted
-// connections read through the same SocketReader in ClientStream (client-stream.test.ts).
+// connections read through the same SocketReader in ClientStream (client-stream.test.ts). A reader
+// told that its owner holds nothing any more (markIdle) reads into the same slab again.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { SocketReader, slabsInUse } from '../../../src/proxy/socket-reader';
+import { SocketReader, slabsAllocated, slabsInUse } from '../../../src/proxy/socket-reader';
+import { randomInt, rng } from '../../helpers/random';
 import { mixedPieces, pieces, waitFor, zeroCopied } from '../../helpers/read-pieces';
 
 for (const [name, make] of [['small', pieces], ['big and small', mixedPieces]] as const)
@@ -31,4 +33,63 @@ test(`connected socket with a SocketReader (${name} pieces): chunks keep their b
   assert.deepEqual(Buffer.concat(chunks), Buffer.concat(sent));
   if (make === mixedPieces) assert.ok(zeroCopied(chunks) >= 3, 'some reads were zero-copy views of a slab');
   await waitFor(() => slabsInUse() === 0, 'a closed socket gives its slab back');
+});
+
+// Reuse after markIdle(), driven without a socket: "reads" fill the buffer the reader asks for, as
+// libuv does, and an owner keeps every chunk it was handed until it calls markIdle(). Whatever the
+// read sizes and idle points, a chunk the owner still holds must keep its bytes.
+
+/** Read `n` bytes (pattern from `seed`) into the reader's next buffer, as a socket read would. */
+function feed(reader: SocketReader, n: number, seed: number): Buffer {
+  const target = reader.buffer();
+  const len = Math.min(n, target.length);
+  for (let i = 0; i < len; i++) target[i] = (seed * 7 + i * 13) & 0xff;
+  reader.callback(len, target);
+  return target;
+}
+
+test('after markIdle, big reads reuse the slab they were read into instead of allocating', () => {
+  const held: Buffer[] = [];
+  const reader = new SocketReader((chunk) => held.push(chunk));
+  feed(reader, 20_000, 1); // into the shared buffer, copied: switches to a slab
+  const before = slabsAllocated();
+  for (let i = 0; i < 100; i++) {
+    held.length = 0; // the owner is done with every chunk
+    reader.markIdle();
+    feed(reader, 20_000, i);
+  }
+  assert.equal(slabsAllocated() - before, 0, 'one slab served 100 reads of 20,000 bytes');
+  const without = new SocketReader(() => undefined);
+  feed(without, 20_000, 1);
+  const b2 = slabsAllocated();
+  for (let i = 0; i < 100; i++) feed(without, 20_000, i);
+  assert.ok(slabsAllocated() - b2 >= 30, 'without markIdle every slab is left to the chunks read into it');
+  reader.release();
+  without.release();
+});
+
+test('seeded reads and idle points: chunks still held keep their bytes, whatever the sizes', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const next = rng(seed);
+    const held: { chunk: Buffer; copy: Buffer }[] = [];
+    let current: Buffer | null = null;
+    const reader = new SocketReader((chunk) => (current = chunk));
+    for (let step = 0; step < 300; step++) {
+      const r = next();
+      if (r < 0.3) {
+        // The owner finished with everything: check it all, then let go and say so.
+        for (const h of held) assert.ok(h.chunk.equals(h.copy), `seed ${seed} step ${step}: a held chunk changed`);
+        held.length = 0;
+        reader.markIdle();
+        continue;
+      }
+      const n = r < 0.45 ? 1 + randomInt(next, 500) : r < 0.9 ? 8_000 + randomInt(next, 30_000) : 70_000;
+      current = null;
+      feed(reader, n, seed * 1000 + step);
+      const chunk = current as unknown as Buffer;
+      held.push({ chunk, copy: Buffer.from(chunk) });
+    }
+    for (const h of held) assert.ok(h.chunk.equals(h.copy), `seed ${seed}: a held chunk changed`);
+    reader.release();
+  }
 });
