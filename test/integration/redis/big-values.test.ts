@@ -2,7 +2,8 @@
 // requests are all answered reads its next request over the memory of the last one, so these tests
 // check that no request or reply is ever read over while it is still on its way. Many clients at once,
 // values from 8 KB to 48 KB of random bytes, sent one at a time, pipelined (where nothing may be
-// reused until the whole burst is answered) and mixed with small requests, each value read back.
+// reused until the whole burst is answered) and mixed with small requests, each value read back; and
+// big replies to many clients, in MGETs, to a client that leaves and to one that does not read.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,4 +87,67 @@ test('16 clients: big values one at a time, in pipelined bursts and between smal
       await c.close();
     }),
   );
+});
+
+test('big replies to many clients at once, pipelined, in MGETs and to a client that leaves: all intact', T, async () => {
+  const next = rng(12);
+  const keys = Array.from({ length: 40 }, (_, i) => `bv:r:${i}`);
+  const values = keys.map(() => randomBytes(next, 8_000 + randomInt(next, 40_000)));
+  const w = await connect(shard.port);
+  for (let i = 0; i < keys.length; i++) await setOne(w, keys[i], values[i]);
+  await w.close();
+  const mget = (ks: number[]): Buffer => Buffer.concat([Buffer.from(`*${ks.length}\r\n`), ...ks.map((k) => bulk(values[k]))]);
+
+  // A client that leaves with replies on their way.
+  const leaving = await connect(shard.port);
+  leaving.send(Buffer.concat(keys.map((k) => resp('GET', k))));
+  const leftAt = new Promise((r) => setTimeout(r, 3)).then(() => leaving.close());
+
+  await Promise.all(
+    Array.from({ length: 12 }, async (_, ci) => {
+      const r = rng(200 + ci);
+      const c = await connect(shard.port);
+      for (let round = 0; round < 15; round++) {
+        const one = randomInt(r, keys.length);
+        c.send(resp('GET', keys[one]));
+        assert.ok((await c.readReply('redis')).equals(bulk(values[one])), `GET ${keys[one]}`);
+        const burst = Array.from({ length: 5 }, () => randomInt(r, keys.length));
+        c.send(Buffer.concat(burst.map((k) => resp('GET', keys[k]))));
+        const replies = await c.readReplies(burst.length, 'redis');
+        burst.forEach((k, i) => assert.ok(replies[i].equals(bulk(values[k])), `pipelined GET ${keys[k]}`));
+        const ks = Array.from({ length: 6 }, () => randomInt(r, keys.length));
+        c.send(resp('MGET', ...ks.map((k) => keys[k])));
+        assert.ok((await c.readReply('redis')).equals(mget(ks)), 'MGET of big values');
+      }
+      await c.close();
+    }),
+  );
+  await leftAt;
+});
+
+test('a client that does not read: its replies wait in the proxy while another client is served, then arrive intact', T, async () => {
+  const next = rng(13);
+  const keys = Array.from({ length: 20 }, (_, i) => `bv:slow:${i}`);
+  const values = keys.map(() => randomBytes(next, 16_000 + randomInt(next, 16_000)));
+  const w = await connect(shard.port);
+  for (let i = 0; i < keys.length; i++) await setOne(w, keys[i], values[i]);
+  // More than the socket buffers hold: the proxy's writes to this client go on waiting.
+  const slow = await connect(shard.port);
+  slow.socket.pause();
+  const sent: number[] = Array.from({ length: 300 }, (_, i) => i % keys.length);
+  slow.send(Buffer.concat(sent.map((k) => resp('GET', keys[k]))));
+  await new Promise((r) => setTimeout(r, 200));
+  // Then one at a time, interleaved with another client's reads from the same servers.
+  for (let i = 0; i < 40; i++) {
+    const k = randomInt(next, keys.length);
+    slow.send(resp('GET', keys[k]));
+    sent.push(k);
+    const o = randomInt(next, keys.length);
+    await expectValue(w, keys[o], values[o]);
+  }
+  slow.socket.resume();
+  const replies = await slow.readReplies(sent.length, 'redis', 30_000);
+  sent.forEach((k, i) => assert.ok(replies[i].equals(bulk(values[k])), `reply ${i} to the client that did not read`));
+  await slow.close();
+  await w.close();
 });
