@@ -187,6 +187,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
       }
     }
     if (this.out.length > 0 || ((this.closing || this.sawEof) && this.queue.length === 0)) scheduleFlush(this);
+    else this.maybeIdle(); // e.g. memcached noreply requests: finished once written, nothing to send
   }
 
   onReplyHeld(bytes: number): void {
@@ -207,10 +208,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
         this.overLimit();
         return;
       }
-      // Every request read is answered and its reply is in the kernel (a local reply may be a view
-      // of the request), no request bytes are still on their way to a server, and the codec keeps
-      // no partial request: nothing read so far is referenced, and the next reads may reuse it.
-      if (this.queue.length === 0 && this.stream.writableLength === 0 && !this.codec.holdsInput && serverWritesSettled()) this.stream.markIdle();
+      this.maybeIdle();
     }
     if ((this.closing || this.sawEof) && this.queue.length === 0) {
       // The client has half-closed and every reply is in the kernel: close at once, which sends our
@@ -221,6 +219,15 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
       return;
     }
     this.maybeResume();
+  }
+
+  /**
+   * Every request read is answered and its reply is in the kernel (a local reply may be a view of the
+   * request), no request bytes are still on their way to a server, and the codec keeps no partial
+   * request: nothing read so far is referenced, and the next reads may go over it.
+   */
+  private maybeIdle(): void {
+    if (this.queue.length === 0 && this.out.length === 0 && this.stream.writableLength === 0 && !this.codec.holdsInput && serverWritesSettled()) this.stream.markIdle();
   }
 
   onDrain(): void {

@@ -73,6 +73,8 @@ export class SocketReader {
   private nextEnd = 0;
   /** Set by markIdle(): no byte read before the coming read is referenced any more. */
   private idle = false;
+  /** Inside onChunk: the rest of the chunk is still to be scanned, so markIdle() cannot hold yet. */
+  private handing = false;
   constructor(private readonly onChunk: ChunkHandler) {}
 
   /** Called by Node once when reading starts and after every read callback: where to read next. */
@@ -94,7 +96,9 @@ export class SocketReader {
       else this.nextRegion(this.nextStart, this.nextStart + nread);
     }
     this.idle = false;
+    this.handing = true;
     this.onChunk(chunk);
+    this.handing = false;
     return true; // pausing is socket.pause() (server connections) or ClientStream.pause(), not this value
   };
 
@@ -105,7 +109,7 @@ export class SocketReader {
    * instead of a fresh 64 KiB from malloc every few requests.
    */
   markIdle(): void {
-    this.idle = true;
+    if (!this.handing) this.idle = true;
   }
 
   /** Back to the shared buffer (or the socket closed): the slab is left to the views still using it. */

@@ -7,8 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '../../helpers/wire';
 import { startMemcacheCluster, type MemcacheCluster } from './memcache-cluster';
-import { randomBytes, rng } from '../../helpers/random';
+import { randomBytes, randomInt, rng } from '../../helpers/random';
 import { memcacheWire as mc } from './memcache-wire';
+import { slabsAllocated } from '../../../src/proxy/socket-reader';
 
 const T = { timeout: 30_000 };
 const MiB = 1024 * 1024;
@@ -109,5 +110,26 @@ test('a value over memcached\'s item limit gets memcached\'s SERVER_ERROR and th
   assert.deepEqual(replies, ['SERVER_ERROR object too large for cache\r\n', 'END\r\n']);
   c.send('version\r\n');
   assert.match(String(await c.readReply('memcache')), /^VERSION /);
+  await c.close();
+});
+
+test('big values stored with noreply one after another, then read back: every one intact', T, async () => {
+  // A noreply request is finished once written to its server, and its client's read slab may then be
+  // read over: each value must have left whole before the next one arrives.
+  const next = rng(6);
+  const values = Array.from({ length: 60 }, () => randomBytes(next, 8_000 + randomInt(next, 30_000)));
+  const c = await connect(cluster.port);
+  c.send(mc.store('set', 'lv:nr:warm', values[0], { noreply: true })); // the first big read is copied
+  await new Promise((r) => setTimeout(r, 5));
+  const before = slabsAllocated();
+  for (let i = 0; i < values.length; i++) {
+    c.send(mc.store('set', `lv:nr:${i}`, values[i], { noreply: true }));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.ok(slabsAllocated() - before < values.length / 4, `slabs allocated for ${values.length} noreply SETs: ${slabsAllocated() - before}`);
+  for (let i = 0; i < values.length; i++) {
+    c.send(mc.line('get', `lv:nr:${i}`));
+    assert.ok((await c.readReply('memcache')).equals(mc.values(mc.value(`lv:nr:${i}`, values[i]))), `value ${i}`);
+  }
   await c.close();
 });

@@ -93,3 +93,18 @@ test('seeded reads and idle points: chunks still held keep their bytes, whatever
     reader.release();
   }
 });
+
+test('markIdle while a chunk is being handed over is ignored: the rest of that chunk may still be scanned', () => {
+  const held: { chunk: Buffer; copy: Buffer }[] = [];
+  let reader: SocketReader;
+  // An owner that keeps every chunk yet calls markIdle from inside onChunk (as a request answered
+  // locally while its chunk is scanned could): none of what it keeps may be read over.
+  reader = new SocketReader((chunk) => {
+    reader.markIdle();
+    held.push({ chunk, copy: Buffer.from(chunk) });
+  });
+  const next = rng(99);
+  for (let i = 0; i < 200; i++) feed(reader, 8_000 + randomInt(next, 20_000), i);
+  for (const h of held) assert.ok(h.chunk.equals(h.copy), 'a held chunk changed');
+  reader.release();
+});
