@@ -50,6 +50,11 @@ export interface ClientCodec {
 /** Per-server-connection reply scanner. */
 export interface ServerCodec {
   feed(chunk: Buffer, sink: ReplySink): void;
+  /**
+   * The first view the scanner keeps of bytes it was fed (the start of an unfinished reply; its other
+   * views follow it in the stream), or null when it keeps none.
+   */
+  readonly oldestHeld: Buffer | null;
 }
 
 /** What a client codec may ask of the proxy (for locally answered commands like INFO). */

@@ -12,7 +12,7 @@ import type { ClientCodec, ClientContext, RequestSink } from '../protocol/types'
 import { nowMs } from './clock';
 import { Fifo } from './fifo';
 import { scheduleFlush, type Flushable } from './flusher';
-import { Msg, MsgAction } from './msg';
+import { Msg, MsgAction, type ReplySource } from './msg';
 import type { MsgOwner } from './msg-owner';
 import { ClientStream, type AcceptedHandle, type ClientStreamEvents } from './client-stream';
 import type { ServerPool } from './server-pool';
@@ -73,6 +73,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
   private readonly queue = new Fifo<Msg>();
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** One entry per reply (in `out`, or written and not yet taken by the kernel) borrowed from a server's slab. */
+  private borrowing: ReplySource[] = [];
   /** Request bytes of the requests in `queue` (awaiting their reply). */
   private pendingBytes = 0;
   /** Server reply bytes received for requests still in `queue` (see onReplyHeld). */
@@ -177,6 +179,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
         for (let i = 0; i < reply.length; i++) this.out.push(reply[i]);
         this.outBytes += head.replyBytes;
       }
+      head.takeReplySources(this.borrowing);
       if (metrics && head.action !== MsgAction.local) this.pool.latency.observe((nowMs() - head.startedAt) * 1000);
       if (head.closeAfter) {
         // Closing after a failed MGET / multi-get is client_err in nutcracker (owner->err = 1), like framing.
@@ -208,6 +211,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
         this.overLimit();
         return;
       }
+      if (this.stream.writableLength === 0) this.releaseBorrowed();
       this.maybeIdle();
     }
     if ((this.closing || this.sawEof) && this.queue.length === 0) {
@@ -231,7 +235,16 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
   }
 
   onDrain(): void {
+    this.releaseBorrowed(); // every reply written so far is in the kernel
     this.maybeResume();
+  }
+
+  /** Replies borrowed from server slabs are in the kernel (or will never be written): give them back. */
+  private releaseBorrowed(): void {
+    const b = this.borrowing;
+    if (b.length === 0) return;
+    for (let i = 0; i < b.length; i++) b[i].releaseReply();
+    b.length = 0;
   }
 
   onClose(hadError: boolean): void {
@@ -291,9 +304,14 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
     if (!this.closedOnError && (eof || this.closing)) pool.stats.client_eof++;
     else pool.stats.client_err++;
     pool.proxy.connectionClosed();
-    // Requests still in flight complete on their servers; their replies are swallowed.
-    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) m.owner = null;
+    // Requests still in flight complete on their servers; their replies are swallowed. Replies
+    // received and not written are given back, as are those being written: the handle is closed.
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
+      m.owner = null;
+      m.takeReplySources(this.borrowing);
+    }
     this.stream.destroy();
+    this.releaseBorrowed();
   }
 }
 

@@ -21,6 +21,11 @@ export const MsgAction = {
 } as const;
 export type MsgActionValue = (typeof MsgAction)[keyof typeof MsgAction];
 
+/** Who lent a reply its bytes (a server connection's read slab): told once they are not needed any more. */
+export interface ReplySource {
+  releaseReply(): void;
+}
+
 export class Msg {
   action: MsgActionValue = MsgAction.forward;
   /** Wire bytes of the request: slices of what the client sent (or bytes built once, for fragments). */
@@ -43,6 +48,8 @@ export class Msg {
   replyBytes = 0;
   /** Reply type as classified by the server codec (protocol-specific enumeration). */
   replyType = 0;
+  /** Core bookkeeping: the server connection whose slab `reply` points into, until taken (takeReplySources). */
+  replySource: ReplySource | null = null;
   /** Set when the request failed in the proxy: the client gets protocol.errorReply(err). */
   err: ErrnoName | null = null;
   /** Close the client connection once this reply is written. */
@@ -67,6 +74,21 @@ export class Msg {
   deadline = 0;
   /** Core bookkeeping: injected by the proxy (AUTH/SELECT/probe): reply is swallowed. */
   internal = false;
+
+  /**
+   * Move the sources of this request's lent reply bytes (its own, its fragments') to `into`, to be
+   * released once those bytes are in the kernel or will never be written. Only the sources are kept,
+   * not the request: a fragment's reply may be far bigger than the merged copy that is written.
+   */
+  takeReplySources(into: ReplySource[]): void {
+    if (this.replySource !== null) {
+      into.push(this.replySource);
+      this.replySource = null;
+    }
+    const frags = this.fragments;
+    if (frags === null) return;
+    for (let i = 0; i < frags.length; i++) frags[i].takeReplySources(into);
+  }
 
   /** Set the reply to a single buffer. */
   setReply(buf: Buffer): void {

@@ -11,7 +11,7 @@ import { nowMs, wake } from './clock';
 import { ERRNO, errnoOf, type ErrnoName } from './errno';
 import { Fifo } from './fifo';
 import { scheduleFlush, type Flushable } from './flusher';
-import { Msg } from './msg';
+import { Msg, type ReplySource } from './msg';
 import { completeMsg, failMsg, type MsgOwner } from './msg-owner';
 import type { Server } from './server';
 import { SocketReader } from './socket-reader';
@@ -42,7 +42,7 @@ export function serverWritesSettled(): boolean {
   return writing.length === 0;
 }
 
-export class ServerConn implements Flushable, ReplySink {
+export class ServerConn implements Flushable, ReplySink, ReplySource {
   flushQueued = false;
   private readonly socket: net.Socket;
   private readonly codec: ServerCodec;
@@ -55,12 +55,19 @@ export class ServerConn implements Flushable, ReplySink {
   private lastError: NodeJS.ErrnoException | null = null;
   /** Listed in `writing` (owned by serverWritesSettled). */
   writing = false;
+  private readonly reader: SocketReader;
+  /**
+   * Replies handed to clients as views of the reader's slab and not yet given back (written to the
+   * client, or dropped). At zero the slab may be read over, around a reply the codec has not finished.
+   */
+  private lent = 0;
 
   constructor(readonly server: Server) {
     const pool = server.pool;
     this.codec = pool.protocol.newServerCodec();
     const addr = server.config.address;
-    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this));
+    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this), 256 * 1024);
+    this.reader = onread;
     this.socket = addr.path !== null ? net.connect({ path: addr.path, onread }) : net.connect({ host: addr.host, port: addr.port, noDelay: true, onread });
     this.socket.once('close', () => onread.release());
     pool.proxy.connectionOpened();
@@ -191,7 +198,18 @@ export class ServerConn implements Flushable, ReplySink {
     msg.reply = parts;
     msg.replyBytes = bytes;
     msg.replyType = replyType;
+    // Parts in a slab the reader may reuse are lent until the client has written them. A reply with
+    // no client left is never read again; one read while the reader had no slab is copies, or in a
+    // slab the reader has dropped (never reused).
+    if (owner !== null && this.reader.lending) {
+      this.lent++;
+      msg.replySource = this;
+    }
     completeMsg(msg, server.pool.protocol);
+  }
+
+  releaseReply(): void {
+    if (--this.lent === 0 && !this.closed) this.reader.markIdle(this.codec.oldestHeld);
   }
 
   onProtocolError(_reason: string): void {

@@ -47,9 +47,9 @@ export function slabsAllocated(): number {
   return slabsMade;
 }
 
-function newSlab(): Buffer {
+function newSlab(size: number): Buffer {
   slabsMade++;
-  return Buffer.allocUnsafeSlow(SLAB_SIZE);
+  return Buffer.allocUnsafeSlow(size);
 }
 
 export type ChunkHandler = (chunk: Buffer) => void;
@@ -71,11 +71,16 @@ export class SocketReader {
   private slab: Buffer | null = null;
   private nextStart = 0;
   private nextEnd = 0;
-  /** Set by markIdle(): no byte read before the coming read is referenced any more. */
+  /** Set by markIdle(): no byte read before the coming read is referenced any more, but for those from keepFrom on. */
   private idle = false;
+  /** With idle: the slab offset of the first byte still kept (-1: none); every later byte read is kept too. */
+  private keepFrom = -1;
   /** Inside onChunk: the rest of the chunk is still to be scanned, so markIdle() cannot hold yet. */
   private handing = false;
-  constructor(private readonly onChunk: ChunkHandler) {}
+  constructor(
+    private readonly onChunk: ChunkHandler,
+    private readonly slabSize = SLAB_SIZE,
+  ) {}
 
   /** Called by Node once when reading starts and after every read callback: where to read next. */
   readonly buffer = (): Buffer => this.next;
@@ -88,7 +93,7 @@ export class SocketReader {
       chunk = copyOut(nread);
       if (big && slabsHeld < READ_LIMITS.maxSlabs) {
         slabsHeld++;
-        this.useRegion(newSlab(), 0, SLAB_SIZE);
+        this.useRegion(newSlab(this.slabSize), 0, this.slabSize);
       }
     } else {
       chunk = slice(buf, 0, nread);
@@ -104,12 +109,27 @@ export class SocketReader {
 
   /**
    * The owner promises that nothing it was handed so far is still referenced (every request read is
-   * answered and written, no partial one is kept): the next read's neighbours in the slab may be
-   * read over again. Reusing one slab keeps big-value traffic in memory the cache already holds,
-   * instead of a fresh 64 KiB from malloc every few requests.
+   * answered and written), except `keep` and everything handed after it (an unfinished message):
+   * the rest of the slab may be read over again. Reusing one slab keeps big-value traffic in memory
+   * the cache already holds, instead of a fresh 64 KiB from malloc every few requests. A `keep` that
+   * is not in this socket's slab leaves everything as it is.
    */
-  markIdle(): void {
-    if (!this.handing) this.idle = true;
+  markIdle(keep: Buffer | null = null): void {
+    if (this.handing) return;
+    if (keep === null) {
+      this.idle = true;
+      this.keepFrom = -1;
+      return;
+    }
+    const slab = this.slab;
+    if (slab === null || keep.buffer !== slab.buffer) return;
+    this.idle = true;
+    this.keepFrom = keep.byteOffset - slab.byteOffset;
+  }
+
+  /** Chunks are views of this socket's slab now: what the owner keeps of them blocks reuse (markIdle). */
+  get lending(): boolean {
+    return this.slab !== null;
   }
 
   /** Back to the shared buffer (or the socket closed): the slab is left to the views still using it. */
@@ -122,23 +142,26 @@ export class SocketReader {
 
   /**
    * After a read into [start, end) of the slab: read next into the rest of the current region, or,
-   * when everything before this read is free (idle), into the larger free side of the slab. A region
-   * with less than MIN_SLAB_ROOM left is not read into: a fresh slab is.
+   * when everything before this read is free (idle) but for what is kept from keepFrom on, into the
+   * larger free side of the slab. A kept span is one run of the slab only when reads went on in order
+   * since its first byte (keepFrom <= start); otherwise nothing is reused. A region with less than
+   * MIN_SLAB_ROOM left is not read into: a fresh slab is.
    */
   private nextRegion(start: number, end: number): void {
     const slab = this.slab as Buffer;
-    if (this.idle) {
-      if (SLAB_SIZE - end >= start) {
-        if (SLAB_SIZE - end >= MIN_SLAB_ROOM) return this.useRegion(slab, end, SLAB_SIZE);
-      } else if (start >= MIN_SLAB_ROOM) return this.useRegion(slab, 0, start);
+    const from = this.keepFrom < 0 ? start : this.keepFrom;
+    if (this.idle && from <= start) {
+      if (this.slabSize - end >= from) {
+        if (this.slabSize - end >= MIN_SLAB_ROOM) return this.useRegion(slab, end, this.slabSize);
+      } else if (from >= MIN_SLAB_ROOM) return this.useRegion(slab, 0, from);
     } else if (this.nextEnd - end >= MIN_SLAB_ROOM) return this.useRegion(slab, end, this.nextEnd);
-    this.useRegion(newSlab(), 0, SLAB_SIZE);
+    this.useRegion(newSlab(this.slabSize), 0, this.slabSize);
   }
 
   private useRegion(slab: Buffer, start: number, end: number): void {
     this.slab = slab;
     this.nextStart = start;
     this.nextEnd = end;
-    this.next = start === 0 && end === SLAB_SIZE ? slab : slice(slab, start, end);
+    this.next = start === 0 && end === this.slabSize ? slab : slice(slab, start, end);
   }
 }

@@ -121,6 +121,11 @@ export class ReplyScanner implements ServerCodec {
     }
   }
 
+  /** Slices of an unfinished reply are kept; an unfinished line is copied (LineReader). */
+  get oldestHeld(): Buffer | null {
+    return this.parts === null ? null : this.parts[0];
+  }
+
   /** Reply type of a complete line, MORE inside a value list, or INVALID. */
   private classify(buf: Buffer, s: number, e: number): number {
     let w = s;

@@ -176,6 +176,10 @@ export class RedisReplyScanner implements ServerCodec {
     }
   }
 
+  get oldestHeld(): Buffer | null {
+    return this.parts.length > 0 ? this.parts[0] : null;
+  }
+
   /** An element ended at pos; returns true when that completed a top-level reply (emitted). */
   private elementDone(chunk: Buffer, start: number, pos: number, sink: ReplySink): boolean {
     this.state = S.type;

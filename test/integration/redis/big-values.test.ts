@@ -1,6 +1,7 @@
-// Big values while clients' read slabs are reused (socket-reader.ts markIdle): a client whose
-// requests are all answered reads its next request over the memory of the last one, so these tests
-// check that no request or reply is ever read over while it is still on its way. Many clients at once,
+// Big values while read slabs are reused (socket-reader.ts markIdle): a client whose requests are all
+// answered reads its next request over the memory of the last one, and a server connection whose
+// replies are all written reads over them, so these tests check that no request or reply is ever
+// read over while it is still on its way. Many clients at once,
 // values from 8 KB to 48 KB of random bytes, sent one at a time, pipelined (where nothing may be
 // reused until the whole burst is answered) and mixed with small requests, each value read back; and
 // big replies to many clients, in MGETs, to a client that leaves and to one that does not read.
@@ -87,6 +88,18 @@ test('16 clients: big values one at a time, in pipelined bursts and between smal
       await c.close();
     }),
   );
+});
+
+test('one client reading big values one at a time: the server connection reuses its slab', T, async () => {
+  const next = rng(11);
+  const c = await connect(shard.port);
+  const value = randomBytes(next, 20_000);
+  await setOne(c, 'bv:read', value);
+  await expectValue(c, 'bv:read', value); // the first big reply is copied and switches to a slab
+  const before = slabsAllocated();
+  for (let i = 0; i < 100; i++) await expectValue(c, 'bv:read', value);
+  assert.ok(slabsAllocated() - before <= 3, `slabs allocated for 100 big GETs: ${slabsAllocated() - before}`);
+  await c.close();
 });
 
 test('big replies to many clients at once, pipelined, in MGETs and to a client that leaves: all intact', T, async () => {

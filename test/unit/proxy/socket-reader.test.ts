@@ -108,3 +108,36 @@ test('markIdle while a chunk is being handed over is ignored: the rest of that c
   for (const h of held) assert.ok(h.chunk.equals(h.copy), 'a held chunk changed');
   reader.release();
 });
+
+test('seeded reads, idle points that keep an unfinished message, both slab sizes: kept chunks keep their bytes', () => {
+  for (const slabSize of [64 * 1024, 256 * 1024]) {
+    for (let seed = 1; seed <= 40; seed++) {
+      const next = rng(seed);
+      const held: { chunk: Buffer; copy: Buffer }[] = [];
+      let current: Buffer | null = null;
+      const reader = new SocketReader((chunk) => (current = chunk), slabSize);
+      let reused = 0;
+      for (let step = 0; step < 300; step++) {
+        const r = next();
+        if (r < 0.3) {
+          for (const h of held) assert.ok(h.chunk.equals(h.copy), `slab ${slabSize} seed ${seed} step ${step}: a held chunk changed`);
+          // Let go of all but the last few chunks (a message still being read), and say which is first.
+          const keep = randomInt(next, Math.min(held.length, 3) + 1);
+          held.splice(0, held.length - keep);
+          reader.markIdle(keep > 0 ? held[0].chunk : null);
+          continue;
+        }
+        const n = r < 0.45 ? 1 + randomInt(next, 500) : r < 0.9 ? 8_000 + randomInt(next, 30_000) : 70_000;
+        current = null;
+        const before = slabsAllocated();
+        feed(reader, n, seed * 1000 + step);
+        if (slabsAllocated() === before && n >= 8_000) reused++;
+        const chunk = current as unknown as Buffer;
+        held.push({ chunk, copy: Buffer.from(chunk) });
+      }
+      for (const h of held) assert.ok(h.chunk.equals(h.copy), `slab ${slabSize} seed ${seed}: a held chunk changed`);
+      assert.ok(reused > 0, `slab ${slabSize} seed ${seed}: some big reads went into a slab already there`);
+      reader.release();
+    }
+  }
+});
