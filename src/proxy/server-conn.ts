@@ -42,6 +42,12 @@ export function serverWritesSettled(): boolean {
   return writing.length === 0;
 }
 
+/**
+ * A server connection's read slab: bigger than a client's (there are few server connections), so that
+ * the reads libuv makes of a busy socket in one loop turn fit before the slab can be reused.
+ */
+const SERVER_SLAB_SIZE = 256 * 1024;
+
 export class ServerConn implements Flushable, ReplySink, ReplySource {
   flushQueued = false;
   private readonly socket: net.Socket;
@@ -66,7 +72,7 @@ export class ServerConn implements Flushable, ReplySink, ReplySource {
     const pool = server.pool;
     this.codec = pool.protocol.newServerCodec();
     const addr = server.config.address;
-    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this), 256 * 1024);
+    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this), SERVER_SLAB_SIZE);
     this.reader = onread;
     this.socket = addr.path !== null ? net.connect({ path: addr.path, onread }) : net.connect({ host: addr.host, port: addr.port, noDelay: true, onread });
     this.socket.once('close', () => onread.release());

@@ -8,8 +8,9 @@
 //   slices of;
 // - after a read of ZERO_COPY_FROM bytes or more (big values), the socket reads into a slab of its
 //   own and each read is handed over as a view of the slab, without a copy; the next read goes to
-//   the rest of the slab, never over bytes already handed over. A small read that does not fill its
-//   buffer sends the socket back to the shared buffer, leaving the slab to the views still using it.
+//   the rest of the slab, never over bytes already handed over until the owner says they are free
+//   (markIdle). A small read that does not fill its buffer sends the socket back to the shared
+//   buffer, leaving the slab to the views still using it.
 //
 // Sockets we connect use the documented `onread` option; accepted client connections are read by
 // ClientStream (client-stream.ts) on their handle, with the same SocketReader.
@@ -18,7 +19,7 @@ import { copyRange } from '../protocol/copy-range';
 import { slice } from '../protocol/slice';
 
 const SHARED = Buffer.allocUnsafe(64 * 1024);
-/** Size of a socket's own slab in zero-copy mode. */
+/** Size of a socket's own slab in zero-copy mode, unless its reader is given another. */
 const SLAB_SIZE = 64 * 1024;
 /** A read at least this long switches its socket to zero-copy reads (a copy would cost more). */
 const ZERO_COPY_FROM = 8 * 1024;
