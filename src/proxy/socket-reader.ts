@@ -112,7 +112,7 @@ export class SocketReader {
    * The owner promises that nothing it was handed so far is still referenced (every request read is
    * answered and written), except `keep` and everything handed after it (an unfinished message):
    * the rest of the slab may be read over again. Reusing one slab keeps big-value traffic in memory
-   * the cache already holds, instead of a fresh 64 KiB from malloc every few requests. A `keep` that
+   * the cache already holds, instead of a fresh slab from malloc every few requests. A `keep` that
    * is not in this socket's slab leaves everything as it is.
    */
   markIdle(keep: Buffer | null = null): void {
