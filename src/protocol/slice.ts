@@ -24,3 +24,11 @@ export function slice(chunk: Buffer, start: number, end: number): Buffer {
   }
   return new BufferView(lastStore, lastBase + start, end - start) as unknown as Buffer;
 }
+
+/**
+ * chunk[start, end), or chunk itself when that is all of it: an unpipelined request or a lone reply
+ * usually fills its read, and then no view needs to be made for it.
+ */
+export function sliceOrWhole(chunk: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === chunk.length ? chunk : slice(chunk, start, end);
+}

@@ -204,9 +204,11 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
     if (this.out.length > 0) {
       const out = this.out;
       const bytes = this.outBytes;
-      this.out = [];
       this.outBytes = 0;
       this.stream.write(out, bytes);
+      // The write keeps the buffers, never this array (batchParts copies what it needs): emptied
+      // for the next turn's replies rather than a new array per write.
+      while (out.length > 0) out.pop();
       if (this.heldBytes + this.stream.writableLength > CLIENT_LIMITS.maxUnreadBytes) {
         this.overLimit();
         return;

@@ -26,10 +26,18 @@ export interface ReplySource {
   releaseReply(): void;
 }
 
+/**
+ * The parts of a request with none yet, shared by every Msg: pushPart() replaces it with an array of
+ * its own instead of pushing onto it. Most requests have one part, and `[buf]` is an array of one
+ * element where a push onto `[]` would allocate room for seventeen; the data path makes one per
+ * request, so the difference is a sizeable share of what the young generation collects.
+ */
+const NO_PARTS: Buffer[] = [];
+
 export class Msg {
   action: MsgActionValue = MsgAction.forward;
-  /** Wire bytes of the request: slices of what the client sent (or bytes built once, for fragments). */
-  parts: Buffer[] = [];
+  /** Wire bytes of the request: slices of what the client sent (or bytes built once, for fragments). Only pushPart() adds to it. */
+  parts: Buffer[] = NO_PARTS;
   /** Total length of `parts`. */
   bytes = 0;
   /** forward: the routing key (before hash-tag extraction). An empty Buffer is the empty key. */
@@ -99,7 +107,8 @@ export class Msg {
 
   /** Append a slice of bytes to the request's wire form. */
   pushPart(buf: Buffer): void {
-    this.parts.push(buf);
+    if (this.parts.length === 0) this.parts = [buf];
+    else this.parts.push(buf);
     this.bytes += buf.length;
   }
 }

@@ -7,7 +7,7 @@
 import type { ReplySink, ServerCodec } from '../types';
 import { LineReader } from './line-reader';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
-import { slice } from '../slice';
+import { slice, sliceOrWhole } from '../slice';
 
 const CR = 13;
 const LF = 10;
@@ -105,9 +105,11 @@ export class ReplyScanner implements ServerCodec {
       pos = next;
       if (type === INVALID) return this.protocolError(sink, 'unexpected reply line');
       if (type === MORE) continue;
-      const last = slice(chunk, seg, pos);
-      const parts = this.parts ?? [];
-      parts.push(last);
+      const last = sliceOrWhole(chunk, seg, pos);
+      // Most replies are read in one piece: handed on as an array of exactly one slice.
+      let parts = this.parts;
+      if (parts === null) parts = [last];
+      else parts.push(last);
       const bytes = this.bytes + last.length;
       this.parts = null;
       this.bytes = 0;

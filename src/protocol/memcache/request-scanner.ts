@@ -16,7 +16,7 @@ import { LineReader } from './line-reader';
 import { localReplies, CLIENT_ERRORS, type ClientErrorName } from './local-replies';
 import { MultiGet } from './multi-get';
 import { KeyCheck, MAX_DATA_LENGTH, MAX_KEY_LENGTH, syntax } from './syntax';
-import { slice } from '../slice';
+import { slice, sliceOrWhole } from '../slice';
 
 const CR = 13;
 const LF = 10;
@@ -100,7 +100,7 @@ export class RequestScanner implements ClientCodec {
           this.state = State.line;
           const msg = this.msg;
           if (state === State.data && msg !== null) {
-            msg.pushPart(slice(chunk, seg, pos));
+            msg.pushPart(sliceOrWhole(chunk, seg, pos));
             this.msg = null;
             sink.onRequest(msg);
           }
@@ -149,7 +149,7 @@ export class RequestScanner implements ClientCodec {
 
   /** The current line's bytes with CRLF, as forwarded (made only for requests that need it). */
   private wire(): Buffer {
-    return this.lines.copied ? this.lines.line : slice(this.lineChunk, this.linePos, this.lineNext);
+    return this.lines.copied ? this.lines.line : sliceOrWhole(this.lineChunk, this.linePos, this.lineNext);
   }
 
   /** A complete line: in lines.line[start, end), which is lineChunk unless the line was copied. */

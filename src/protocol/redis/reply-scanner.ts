@@ -4,7 +4,7 @@
 // server failures; anything malformed is a protocol error, after which the scanner stays silent.
 
 import type { ReplySink, ServerCodec } from '../types';
-import { slice } from '../slice';
+import { slice, sliceOrWhole } from '../slice';
 
 /** Reply types reported to the core (Msg.replyType). */
 export const ReplyType = {
@@ -187,12 +187,16 @@ export class RedisReplyScanner implements ServerCodec {
       if (--this.stack[this.depth - 1] > 0) return false;
       this.depth--;
     }
-    const parts = this.parts;
-    parts.push(slice(chunk, start, pos));
+    // Most replies are read in one piece: handed on as an array of exactly one slice.
+    let parts = this.parts;
+    if (parts.length === 0) parts = [sliceOrWhole(chunk, start, pos)];
+    else {
+      parts.push(slice(chunk, start, pos));
+      this.parts = [];
+    }
     const bytes = this.bytes + pos - start;
     const type = this.top;
     const failure = type === ReplyType.error && this.isFailureWord();
-    this.parts = [];
     this.bytes = 0;
     this.top = -1;
     sink.onReply(parts, bytes, type, failure);

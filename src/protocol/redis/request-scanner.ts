@@ -18,7 +18,7 @@ import { RedisSession, allowedUnauthenticated, answerCommandSubcommand, answerLo
 import { REPLIES, arityError, errorReply, unsupportedCommand } from './replies';
 import { MsetValues } from './split';
 import { copyRange } from '../copy-range';
-import { slice } from '../slice';
+import { slice, sliceOrWhole } from '../slice';
 
 const S = {
   idle: 0, inline: 1, argc: 2, argcLf: 3, bulk: 4, bulkLen: 5, bulkLenLf: 6, data: 7, dataCr: 8, dataLf: 9, dead: 10,
@@ -217,7 +217,7 @@ export class RedisRequestScanner implements ClientCodec {
       }
       if (this.state === S.dead) return;
     }
-    if (this.msg !== null && start < end) this.msg.pushPart(slice(chunk, start, end));
+    if (this.msg !== null && start < end) this.msg.pushPart(sliceOrWhole(chunk, start, end));
   }
 
   /** An argument and its CRLF were read; true when that completed the request (handed to the sink). */
@@ -227,7 +227,7 @@ export class RedisRequestScanner implements ClientCodec {
       this.state = S.bulk;
       return false;
     }
-    (this.msg as Msg).pushPart(slice(chunk, start, pos));
+    (this.msg as Msg).pushPart(sliceOrWhole(chunk, start, pos));
     this.finish(sink);
     return true;
   }

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { slice } from '../../../src/protocol/slice';
+import { slice, sliceOrWhole } from '../../../src/protocol/slice';
+import { Msg } from '../../../src/proxy/msg';
 
 test('a view is a Buffer over the same bytes as subarray', () => {
   const chunk = Buffer.from('hello, world');
@@ -36,4 +37,26 @@ test('views of alternating chunks each come from their own chunk', () => {
     assert.equal(slice(b, 2, 4).toString(), 'bb');
     assert.equal(slice(big, 99_990, 100_000).toString(), 'cccccccccc');
   }
+});
+
+test('sliceOrWhole: the chunk itself when the range is all of it, else a view', () => {
+  const chunk = Buffer.from('*1\r\n$4\r\nPING\r\n');
+  assert.equal(sliceOrWhole(chunk, 0, chunk.length), chunk);
+  for (const [s, e] of [[0, chunk.length - 1], [1, chunk.length], [4, 8]]) {
+    const v = sliceOrWhole(chunk, s, e);
+    assert.notEqual(v, chunk);
+    assert.ok(v.equals(chunk.subarray(s, e)));
+  }
+});
+
+test('a request with no parts yet shares nothing with the next one: pushPart never pushes onto the shared empty list', () => {
+  const a = new Msg();
+  const b = new Msg();
+  a.pushPart(Buffer.from('x'));
+  a.pushPart(Buffer.from('yz'));
+  b.pushPart(Buffer.from('w'));
+  assert.deepEqual(a.parts.map(String), ['x', 'yz']);
+  assert.equal(a.bytes, 3);
+  assert.deepEqual(b.parts.map(String), ['w']);
+  assert.equal(new Msg().parts.length, 0);
 });
