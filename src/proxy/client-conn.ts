@@ -80,6 +80,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
   /** Server reply bytes received for requests still in `queue` (see onReplyHeld). */
   private heldBytes = 0;
   private paused = false;
+  /** Inside onData: the codec is scanning this client's read (see onMsgDone). */
+  private reading = false;
   /** No more requests are read: EOF, QUIT, a framing error, or a reply that closes. */
   private stopped = false;
   /** Close once everything queued before the stop is written. */
@@ -107,7 +109,9 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
   onData(chunk: Buffer): void {
     if (this.stopped) return;
     this.now = nowMs();
+    this.reading = true;
     this.codec.feed(chunk, this);
+    this.reading = false;
     if (
       !this.paused &&
       (this.queue.length >= CLIENT_LIMITS.pauseAtPending ||
@@ -189,7 +193,13 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
         this.stop();
       }
     }
-    if (this.out.length > 0 || ((this.closing || this.sawEof) && this.queue.length === 0)) scheduleFlush(this);
+    // A reply that leaves the client nothing outstanding is written at once, from inside the server
+    // read that completed it: nothing more for this client can come in this loop turn, and the sooner
+    // it leaves, the sooner the client sends its next request (+2-4% unpipelined GET and MGET in A/B
+    // runs). Replies made while the client's own read is scanned (local answers to a pipeline) wait
+    // for the end of the turn, so that they leave in one write.
+    if (this.out.length > 0 && this.queue.length === 0 && !this.reading && !this.closing && !this.sawEof) this.flush();
+    else if (this.out.length > 0 || ((this.closing || this.sawEof) && this.queue.length === 0)) scheduleFlush(this);
     else this.maybeIdle(); // e.g. memcached noreply requests: finished once written, nothing to send
   }
 
@@ -232,6 +242,10 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
    * request), no request bytes are still on their way to a server, and the codec keeps no partial
    * request: nothing read so far is referenced, and the next reads may go over it.
    */
+  onIdleRetry(): void {
+    if (!this.closed) this.maybeIdle();
+  }
+
   private maybeIdle(): void {
     if (this.queue.length === 0 && this.out.length === 0 && this.stream.writableLength === 0 && !this.codec.holdsInput && serverWritesSettled()) this.stream.markIdle();
   }

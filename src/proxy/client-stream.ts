@@ -85,6 +85,8 @@ export interface ClientStreamEvents {
   onDrain(): void;
   /** The handle is closed: after destroy(), after end() once the client closed too, or on an error. */
   onClose(hadError: boolean): void;
+  /** A markIdle() made while a read was being handled could not hold: make it again if it still does. */
+  onIdleRetry(): void;
 }
 
 export class ClientStream {
@@ -106,7 +108,7 @@ export class ClientStream {
   ) {
     handle[OWNER] = this;
     handle.onread = onRead;
-    this.reader = new SocketReader((chunk) => events.onData(chunk));
+    this.reader = new SocketReader((chunk) => events.onData(chunk), undefined, () => events.onIdleRetry());
     this.current = this.reader.buffer();
     handle.useUserBuffer(this.current);
     this.startReading();

@@ -40,8 +40,14 @@ export class Msg {
   parts: Buffer[] = NO_PARTS;
   /** Total length of `parts`. */
   bytes = 0;
-  /** forward: the routing key (before hash-tag extraction). An empty Buffer is the empty key. */
-  key: Buffer | null = null;
+  /**
+   * forward: the routing key (before hash-tag extraction) is keyIn[keyStart, keyEnd): usually the
+   * client's read itself, not a view of it (one object fewer per request), or a copy when the key
+   * spanned reads. null: no key. An empty range is the empty key. Set with setKey().
+   */
+  keyIn: Buffer | null = null;
+  keyStart = 0;
+  keyEnd = 0;
   /** split: every routing key, in the client's order. */
   keys: Buffer[] | null = null;
   /** Protocol-private data needed by split/merge (e.g. MSET values, memcached `get` vs `gets`). */
@@ -96,6 +102,18 @@ export class Msg {
     const frags = this.fragments;
     if (frags === null) return;
     for (let i = 0; i < frags.length; i++) frags[i].takeReplySources(into);
+  }
+
+  /** The routing key is buf[start, end) (the whole of buf by default). */
+  setKey(buf: Buffer, start = 0, end = buf.length): void {
+    this.keyIn = buf;
+    this.keyStart = start;
+    this.keyEnd = end;
+  }
+
+  /** The routing key as a Buffer of its own (a view, made on each call): for tests and diagnostics, not the data path. */
+  get key(): Buffer | null {
+    return this.keyIn === null ? null : this.keyIn.subarray(this.keyStart, this.keyEnd);
   }
 
   /** Set the reply to a single buffer. */

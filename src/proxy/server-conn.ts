@@ -72,7 +72,7 @@ export class ServerConn implements Flushable, ReplySink, ReplySource {
     const pool = server.pool;
     this.codec = pool.protocol.newServerCodec();
     const addr = server.config.address;
-    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this), SERVER_SLAB_SIZE);
+    const onread = new SocketReader((chunk) => this.codec.feed(chunk, this), SERVER_SLAB_SIZE, () => this.offerSlab());
     this.reader = onread;
     this.socket = addr.path !== null ? net.connect({ path: addr.path, onread }) : net.connect({ host: addr.host, port: addr.port, noDelay: true, onread });
     this.socket.once('close', () => onread.release());
@@ -215,7 +215,12 @@ export class ServerConn implements Flushable, ReplySink, ReplySource {
   }
 
   releaseReply(): void {
-    if (--this.lent === 0 && !this.closed) this.reader.markIdle(this.codec.oldestHeld);
+    if (--this.lent === 0) this.offerSlab();
+  }
+
+  /** With no reply lent, the reader may read over its slab, around the reply being read. */
+  private offerSlab(): void {
+    if (this.lent === 0 && !this.closed) this.reader.markIdle(this.codec.oldestHeld);
   }
 
   onProtocolError(_reason: string): void {

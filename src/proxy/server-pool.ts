@@ -199,7 +199,7 @@ export class ServerPool implements Ticker {
       }
       return;
     }
-    const idx = this.serverOf(msg.key as Buffer);
+    const idx = this.placement.serverFor(msg.keyIn as Buffer, msg.keyStart, msg.keyEnd);
     if (idx < 0) failMsg(msg, 'ECONNREFUSED', this.protocol); // every server ejected (spec §5.6)
     else this.servers[idx].send(msg, now);
   }

@@ -78,9 +78,18 @@ export class SocketReader {
   private keepFrom = -1;
   /** Inside onChunk: the rest of the chunk is still to be scanned, so markIdle() cannot hold yet. */
   private handing = false;
+  /** markIdle() was called inside onChunk: onIdleRetry is called once the chunk is handed over. */
+  private askedWhileHanding = false;
+  /**
+   * `onIdleRetry`: called after a chunk during whose handling the owner called markIdle() (which
+   * could not hold then), so that it can call it again with what it keeps now that the whole chunk is
+   * scanned. A server connection whose replies are written to their clients while its read is
+   * handled (see ClientConn.onMsgDone) would otherwise never reuse its slab.
+   */
   constructor(
     private readonly onChunk: ChunkHandler,
     private readonly slabSize = SLAB_SIZE,
+    private readonly onIdleRetry: (() => void) | null = null,
   ) {}
 
   /** Called by Node once when reading starts and after every read callback: where to read next. */
@@ -105,6 +114,10 @@ export class SocketReader {
     this.handing = true;
     this.onChunk(chunk);
     this.handing = false;
+    if (this.askedWhileHanding) {
+      this.askedWhileHanding = false;
+      if (this.onIdleRetry !== null) this.onIdleRetry();
+    }
     return true; // pausing is socket.pause() (server connections) or ClientStream.pause(), not this value
   };
 
@@ -116,7 +129,10 @@ export class SocketReader {
    * is not in this socket's slab leaves everything as it is.
    */
   markIdle(keep: Buffer | null = null): void {
-    if (this.handing) return;
+    if (this.handing) {
+      this.askedWhileHanding = true;
+      return;
+    }
     if (keep === null) {
       this.idle = true;
       this.keepFrom = -1;

@@ -87,7 +87,7 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
     for (let i = 0; i < nkeys; i++) {
       if (fragmentOf[i] !== f) continue;
       const key = keys[i];
-      if (frag.key === null) frag.key = key;
+      if (frag.keyIn === null) frag.setKey(key);
       at = copyRange(key, 0, key.length, buf, at);
       buf[at++] = SPACE;
     }

@@ -178,7 +178,7 @@ export class RequestScanner implements ClientCodec {
         return this.delete(buf, n, cmd, sink);
       case CommandKind.version: {
         if (n !== 1) return this.refuse(sink, 'badFormat', cmd, false);
-        return this.forward(sink, cmd, PLACEHOLDER, false);
+        return this.forward(sink, cmd, PLACEHOLDER, 0, PLACEHOLDER.length, false);
       }
       case CommandKind.quit: {
         if (n !== 1) return this.refuse(sink, 'badFormat', cmd, false);
@@ -208,20 +208,18 @@ export class RequestScanner implements ClientCodec {
     const nkeys = n - first;
     if (nkeys < 1) return this.refuse(sink, 'badFormat', cmd, false);
     const keys = nkeys > 1 ? new Array<Buffer>(nkeys) : null;
-    let single: Buffer | null = null;
     const e = this.lines.end;
     let i = this.te[first - 1];
+    let start = i;
     for (let k = 0; k < nkeys; k++) {
       while (buf[i] === SPACE) i++;
-      const start = i;
+      start = i;
       while (i < e && buf[i] !== SPACE) i++;
       const check = syntax.checkKey(buf, start, i, this.maxKey);
       if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, false);
-      const key = slice(buf, start, i);
-      if (keys !== null) keys[k] = key;
-      else single = key;
+      if (keys !== null) keys[k] = slice(buf, start, i);
     }
-    if (keys === null) return this.forward(sink, cmd, single, false);
+    if (keys === null) return this.forward(sink, cmd, buf, start, i, false);
     const msg = new Msg();
     msg.action = MsgAction.split;
     msg.cmd = cmd;
@@ -254,7 +252,7 @@ export class RequestScanner implements ClientCodec {
     }
     const msg = new Msg();
     msg.cmd = cmd;
-    msg.key = slice(buf, ts[1], te[1]);
+    msg.setKey(buf, ts[1], te[1]);
     msg.noreply = noreply;
     // A line in place is pushed together with its data block (one slice); a copied one on its own.
     if (this.lines.copied) msg.pushPart(this.lines.line);
@@ -273,7 +271,7 @@ export class RequestScanner implements ClientCodec {
     const argOk =
       argErr === 'badDelta' ? syntax.isUint64(buf, this.ts[2], this.te[2]) : syntax.isInt64(buf, this.ts[2], this.te[2]);
     if (!argOk) return this.refuse(sink, argErr, cmd, quiet);
-    this.forward(sink, cmd, slice(buf, this.ts[1], this.te[1]), noreply);
+    this.forward(sink, cmd, buf, this.ts[1], this.te[1], noreply);
   }
 
   /** `delete <key> [0] [noreply]`: memcached still accepts a legacy hold time if it is 0. */
@@ -287,13 +285,14 @@ export class RequestScanner implements ClientCodec {
     if (!ok) return this.refuse(sink, 'badFormat', cmd, this.saysNoreply(buf, n));
     const check = syntax.checkKey(buf, ts[1], te[1], this.maxKey);
     if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, noreply);
-    this.forward(sink, cmd, slice(buf, ts[1], te[1]), noreply);
+    this.forward(sink, cmd, buf, ts[1], te[1], noreply);
   }
 
-  private forward(sink: RequestSink, cmd: number, key: Buffer | null, noreply: boolean): void {
+  /** Forward the request whose key is keyIn[keyStart, keyEnd). */
+  private forward(sink: RequestSink, cmd: number, keyIn: Buffer, keyStart: number, keyEnd: number, noreply: boolean): void {
     const msg = new Msg();
     msg.cmd = cmd;
-    msg.key = key;
+    msg.setKey(keyIn, keyStart, keyEnd);
     msg.noreply = noreply;
     msg.pushPart(this.wire());
     sink.onRequest(msg);

@@ -85,7 +85,13 @@ export class RedisRequestScanner implements ClientCodec {
   private nameLen = 0;
   /** Declared length of the command name (may exceed what was kept). */
   private nameFull = 0;
+  /** The single key: key[keyStart, keyEnd) (see Msg.keyIn). */
   private key: Buffer | null = null;
+  private keyStart = 0;
+  private keyEnd = 0;
+  /** The key being read lies whole in this chunk, from keyAt: kept without a view (capture). */
+  private keyChunk: Buffer | null = null;
+  private keyAt = 0;
   private keys: Buffer[] | null = null;
   private args: Buffer[] | null = null;
   private values: MsetValues | null = null;
@@ -289,6 +295,9 @@ export class RedisRequestScanner implements ClientCodec {
       if (take > 0) this.nameLen = copyRange(chunk, pos, pos + take, this.nameBuf, this.nameLen);
     } else if (this.cap === Cap.value) {
       (this.values as MsetValues).slices.push(slice(chunk, pos, pos + n));
+    } else if (n === this.argLen) {
+      this.keyChunk = chunk; // the whole argument is here: the common case, no view needed yet
+      this.keyAt = pos;
     } else {
       this.capSlices.push(slice(chunk, pos, pos + n));
     }
@@ -305,12 +314,28 @@ export class RedisRequestScanner implements ClientCodec {
       v.lens.push(this.argLen);
       return;
     }
+    const whole = this.keyChunk;
+    if (whole !== null) {
+      this.keyChunk = null;
+      const at = this.keyAt;
+      if (cap === Cap.key && this.keys === null) {
+        this.key = whole;
+        this.keyStart = at;
+        this.keyEnd = at + this.argLen;
+        return;
+      }
+      this.capSlices.push(slice(whole, at, at + this.argLen));
+    }
     const s = this.capSlices;
     const buf = s.length === 0 ? EMPTY : s.length === 1 ? s[0] : Buffer.concat(s, this.argLen);
     while (s.length > 0) s.pop(); // not `length = 0`: that goes through the runtime, per key
     if (cap === Cap.key) {
       if (this.keys !== null) this.keys.push(buf);
-      else this.key = buf;
+      else {
+        this.key = buf;
+        this.keyStart = 0;
+        this.keyEnd = buf.length;
+      }
     } else if (this.mode === Mode.local) (this.args as Buffer[]).push(buf);
     else if (this.mode === Mode.eval) this.numkeys = parseNumKeys(buf);
     else this.sub = buf;
@@ -388,7 +413,7 @@ export class RedisRequestScanner implements ClientCodec {
       case CommandClass.multiPair: {
         const keys = this.keys as Buffer[];
         if (keys.length === 1) {
-          msg.key = keys[0]; // one key or pair: forwarded unchanged (spec §6.5)
+          msg.setKey(keys[0]); // one key or pair: forwarded unchanged (spec §6.5)
         } else {
           msg.action = MsgAction.split;
           msg.keys = keys;
@@ -401,7 +426,7 @@ export class RedisRequestScanner implements ClientCodec {
       case CommandClass.keylessForward: {
         const answer = this.sub === null ? null : answerCommandSubcommand(this.sub);
         if (answer !== null) local(msg, answer);
-        else msg.key = PLACEHOLDER;
+        else msg.setKey(PLACEHOLDER);
         return;
       }
       case CommandClass.local:
@@ -409,7 +434,7 @@ export class RedisRequestScanner implements ClientCodec {
         answerLocal(this.session, cmd, this.args as Buffer[], msg);
         return;
       default:
-        msg.key = this.key;
+        if (this.key !== null) msg.setKey(this.key, this.keyStart, this.keyEnd);
     }
   }
 
@@ -420,7 +445,7 @@ export class RedisRequestScanner implements ClientCodec {
     else if (n === NumKeys.negative) local(msg, errorReply("ERR Number of keys can't be negative"));
     else if (n > this.argc - 3) local(msg, errorReply("ERR Number of keys can't be greater than number of args"));
     else if (n === 0) local(msg, errorReply(`ERR ${commandName(this.cmd)} without keys cannot be routed by the proxy`));
-    else msg.key = this.key;
+    else if (this.key !== null) msg.setKey(this.key, this.keyStart, this.keyEnd);
   }
 }
 

@@ -88,7 +88,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
     frag.parent = msg;
     frag.server = s;
     frag.cmd = msg.cmd;
-    frag.key = keys[positions[0]];
+    frag.setKey(keys[positions[0]]);
     frag.proto = positions;
 
     const buf = Buffer.allocUnsafe(smallBytes);

@@ -48,6 +48,7 @@ async function listen(endOnEnd = true, path: string | null = null) {
         log.push(`close ${hadError}`);
         closed(hadError);
       },
+      onIdleRetry: () => undefined,
     };
     a.stream = new ClientStream(handle, events);
     accepted.push(a);

@@ -109,6 +109,31 @@ test('markIdle while a chunk is being handed over is ignored: the rest of that c
   reader.release();
 });
 
+test('a markIdle made inside onChunk is asked again once the chunk is handed over, and then holds', () => {
+  // An owner that answers while the read is handled (its reply written inside onChunk) and keeps
+  // nothing after: asked again after each chunk, it says so, and one slab serves every read.
+  let retries = 0;
+  let reader: SocketReader;
+  reader = new SocketReader(
+    () => reader.markIdle(),
+    undefined,
+    () => {
+      retries++;
+      reader.markIdle();
+    },
+  );
+  feed(reader, 20_000, 1);
+  const before = slabsAllocated();
+  for (let i = 0; i < 100; i++) feed(reader, 20_000, i);
+  assert.equal(retries, 101, 'asked again after every chunk');
+  assert.equal(slabsAllocated() - before, 0, 'one slab served 100 reads of 20,000 bytes');
+  // Not asked again when the owner did not ask inside onChunk.
+  const quiet = new SocketReader(() => undefined, undefined, () => assert.fail('not asked'));
+  for (let i = 0; i < 5; i++) feed(quiet, 20_000, i);
+  reader.release();
+  quiet.release();
+});
+
 test('seeded reads, idle points that keep an unfinished message, both slab sizes: kept chunks keep their bytes', () => {
   for (const slabSize of [64 * 1024, 256 * 1024]) {
     for (let seed = 1; seed <= 40; seed++) {

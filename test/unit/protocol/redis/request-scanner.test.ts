@@ -236,12 +236,15 @@ test('a 64 MiB value in random chunks is scanned as slices of those chunks, neve
   assert.ok(Buffer.concat(msg.parts).subarray(head.length, head.length + value.length).equals(value));
 });
 
-test('a key split across chunks is copied into one buffer; a key inside one chunk is a slice of it', () => {
+test('a key split across chunks is copied into one buffer; a key inside one chunk is a range of that chunk, not a copy or a view', () => {
   const chunk = resp('GET', 'inside');
   const one = scanChunks([chunk]).requests[0].msg;
   assert.equal(one.key?.buffer, chunk.buffer);
+  assert.equal(one.keyIn, chunk, 'the read itself holds the key');
+  assert.equal(chunk.subarray(one.keyStart, one.keyEnd).toString(), 'inside');
   const spanned = scanChunks(randomChunks(resp('GET', 'spanning-key'), 3, 2, true)).requests[0].msg;
   assert.equal(spanned.key?.toString(), 'spanning-key');
+  assert.equal(spanned.keyIn?.length, 'spanning-key'.length, 'a copy of just the key');
 });
 
 test('random bytes never make the scanner throw, and after a framing error it stays silent', () => {
