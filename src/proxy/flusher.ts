@@ -1,6 +1,7 @@
 // Batches socket writes per event-loop turn. Connections that have bytes to send register here;
 // one setImmediate per turn then flushes them all, so requests that many clients sent in the same
-// turn reach a server in one write (and replies to one client leave in one write).
+// turn reach a server in one write, and a client's replies completed in one turn leave in one write
+// (a reply that leaves its client nothing outstanding does not wait: see ClientConn.onMsgDone).
 
 export interface Flushable {
   /** True while registered for the coming flush. Owned by the flusher. */
