@@ -80,10 +80,13 @@ export interface Protocol {
   errorReply(err: ErrnoName): Buffer;
   /**
    * Split a `split` request into fragments, one per server (in server-index order), each with
-   * `parts`, `bytes`, `server`, `parent` set. `serverOf(key)` returns the server index or -1 when
-   * no server is live. Also sets `msg.fragments` and `msg.pending`.
+   * `parts`, `bytes`, `server`, `parent` set. `serverOf(buf, start, end)` returns the server index of
+   * the key buf[start, end), or -1 when no server is live. Also sets `msg.fragments` and `msg.pending`.
    */
-  split(msg: Msg, serverOf: (key: Buffer) => number): Msg[];
+  split(msg: Msg, serverOf: ServerOf): Msg[];
   /** All fragments are done: set the parent's reply (or err/closeAfter) from their replies. */
   merge(msg: Msg): void;
 }
+
+/** The server index of the key buf[start, end), or -1 when no server is live. */
+export type ServerOf = (buf: Buffer, start: number, end: number) => number;

@@ -34,6 +34,35 @@ export interface ReplySource {
  */
 const NO_PARTS: Buffer[] = [];
 
+/**
+ * The routing keys of a multi-key request, in the client's order: key i is bufs[i][starts[i], ends[i]),
+ * a range of the read that holds it (or of a copy, for a key split across reads) rather than a view
+ * of its own. Sized once, when the number of keys is known from the request.
+ */
+export class KeyList {
+  readonly bufs: Buffer[];
+  readonly starts: number[];
+  readonly ends: number[];
+  length = 0;
+  constructor(capacity: number) {
+    this.bufs = new Array<Buffer>(capacity);
+    this.starts = new Array<number>(capacity);
+    this.ends = new Array<number>(capacity);
+  }
+
+  push(buf: Buffer, start: number, end: number): void {
+    const i = this.length++;
+    this.bufs[i] = buf;
+    this.starts[i] = start;
+    this.ends[i] = end;
+  }
+
+  /** Key i as a Buffer of its own (a view, made on each call): for tests and diagnostics, not the data path. */
+  key(i: number): Buffer {
+    return this.bufs[i].subarray(this.starts[i], this.ends[i]);
+  }
+}
+
 export class Msg {
   action: MsgActionValue = MsgAction.forward;
   /** Wire bytes of the request: slices of what the client sent (or bytes built once, for fragments). Only pushPart() adds to it. */
@@ -49,7 +78,7 @@ export class Msg {
   keyStart = 0;
   keyEnd = 0;
   /** split: every routing key, in the client's order. */
-  keys: Buffer[] | null = null;
+  keys: KeyList | null = null;
   /** Protocol-private data needed by split/merge (e.g. MSET values, memcached `get` vs `gets`). */
   proto: unknown = null;
   /** Index into the protocol's command table (for stats and logs). */

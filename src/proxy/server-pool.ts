@@ -47,7 +47,7 @@ export class ServerPool implements Ticker {
   /** Probes in flight, abandoned by close() (each holds a socket and a timer). */
   private readonly probes = new Set<() => void>();
   /** Routing function handed to protocol.split: bound once, not per request. */
-  readonly serverOf = (key: Buffer): number => this.placement.serverFor(key, 0, key.length);
+  readonly serverOf = (buf: Buffer, start: number, end: number): number => this.placement.serverFor(buf, start, end);
 
   constructor(
     readonly proxy: ProxyContext,

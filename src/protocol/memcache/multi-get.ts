@@ -5,13 +5,13 @@
 // Blocks are located by re-reading only their header lines; small replies are copied once into one
 // buffer, large values are passed on as slices (never copied).
 
-import { Msg, MsgAction } from '../../proxy/msg';
+import { KeyList, Msg, MsgAction } from '../../proxy/msg';
 import { commandTable } from './command-table';
 import { localReplies } from './local-replies';
 import { ReplyType } from './reply-scanner';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
 import { copyRange } from '../copy-range';
-import { MERGE_COPY_LIMIT } from '../types';
+import { MERGE_COPY_LIMIT, type ServerOf } from '../types';
 import { slice } from '../slice';
 
 const SPACE = 32;
@@ -33,6 +33,9 @@ export class MultiGet {
   ) {}
 }
 
+/** A multi-get always has keys; this stands in if one does not. */
+const NO_KEYS = new KeyList(0);
+
 // Scratch for the split, reused by every multi-get: per key its server; per server slot (server + 1,
 // so "no live server" is slot 0) its fragment; per fragment its server and request size.
 let serverScratch = new Int32Array(64);
@@ -41,14 +44,15 @@ let fragServer = new Int32Array(16);
 let fragSize = new Int32Array(16);
 
 /** One fragment per server, in server-index order (-1, no live server, first). */
-export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
-  const keys = msg.keys ?? [];
+export function splitMultiGet(msg: Msg, serverOf: ServerOf): Msg[] {
+  const keys = msg.keys ?? NO_KEYS;
+  const { bufs, starts, ends } = keys;
   const nkeys = keys.length;
   const proto = msg.proto instanceof MultiGet ? msg.proto : new MultiGet(msg.cmd, null);
   if (serverScratch.length < nkeys) serverScratch = new Int32Array(nkeys * 2);
   let maxServer = -1;
   for (let i = 0; i < nkeys; i++) {
-    const s = serverOf(keys[i]);
+    const s = serverOf(bufs[i], starts[i], ends[i]);
     serverScratch[i] = s;
     if (s > maxServer) maxServer = s;
   }
@@ -71,7 +75,7 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
   for (let i = 0; i < nkeys; i++) {
     const f = fragOfSlot[serverScratch[i] + 1];
     fragmentOf[i] = f;
-    fragSize[f] += keys[i].length + 1;
+    fragSize[f] += ends[i] - starts[i] + 1;
   }
   const verb = VERBS[proto.cmd];
   const prefix = verb.length + (proto.exptime !== null ? proto.exptime.length + 1 : 0);
@@ -86,9 +90,8 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
     const frag = new Msg();
     for (let i = 0; i < nkeys; i++) {
       if (fragmentOf[i] !== f) continue;
-      const key = keys[i];
-      if (frag.keyIn === null) frag.setKey(key);
-      at = copyRange(key, 0, key.length, buf, at);
+      if (frag.keyIn === null) frag.setKey(bufs[i], starts[i], ends[i]);
+      at = copyRange(bufs[i], starts[i], ends[i], buf, at);
       buf[at++] = SPACE;
     }
     buf[at++] = 13;
@@ -110,7 +113,8 @@ export function splitMultiGet(msg: Msg, serverOf: (key: Buffer) => number): Msg[
 /** Build the parent's reply from its fragments' replies (or set err/closeAfter). */
 export function mergeMultiGet(msg: Msg): void {
   const frags = msg.fragments ?? [];
-  const keys = msg.keys ?? [];
+  const keys = msg.keys ?? NO_KEYS;
+  const { bufs, starts, ends } = keys;
   const fragmentOf = msg.proto instanceof MultiGet ? msg.proto.fragmentOf : null;
   msg.done = true;
   // A sub-request that failed at connection level: nutcracker answers its error and closes.
@@ -143,9 +147,8 @@ export function mergeMultiGet(msg: Msg): void {
   for (let i = 0; i < keys.length; i++) {
     const f = fragmentOf[i];
     const buf = fragBuf[f];
-    const key = keys[i];
     for (let j = nextBlock[f]; j < firstBlock[f + 1]; j++) {
-      if (blockUsed[j] === 1 || !syntax.equals(buf, keyStart[j], keyEnd[j], key)) continue;
+      if (blockUsed[j] === 1 || !syntax.rangeEquals(buf, keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i])) continue;
       blockUsed[j] = 1;
       while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
       chosenBlock[chosen++] = j;

@@ -9,7 +9,7 @@
 //
 // Unsupported commands get `SERVER_ERROR unsupported command '<name>'`, unknown ones memcached's `ERROR`.
 
-import { Msg, MsgAction } from '../../proxy/msg';
+import { KeyList, Msg, MsgAction } from '../../proxy/msg';
 import type { ClientCodec, ClientContext, RequestSink } from '../types';
 import { CommandKind, commandTable, lookupCommand } from './command-table';
 import { LineReader } from './line-reader';
@@ -207,7 +207,7 @@ export class RequestScanner implements ClientCodec {
   private retrieval(buf: Buffer, n: number, cmd: number, first: number, sink: RequestSink): void {
     const nkeys = n - first;
     if (nkeys < 1) return this.refuse(sink, 'badFormat', cmd, false);
-    const keys = nkeys > 1 ? new Array<Buffer>(nkeys) : null;
+    const keys = nkeys > 1 ? new KeyList(nkeys) : null;
     const e = this.lines.end;
     let i = this.te[first - 1];
     let start = i;
@@ -217,7 +217,7 @@ export class RequestScanner implements ClientCodec {
       while (i < e && buf[i] !== SPACE) i++;
       const check = syntax.checkKey(buf, start, i, this.maxKey);
       if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, false);
-      if (keys !== null) keys[k] = slice(buf, start, i);
+      if (keys !== null) keys.push(buf, start, i);
     }
     if (keys === null) return this.forward(sink, cmd, buf, start, i, false);
     const msg = new Msg();

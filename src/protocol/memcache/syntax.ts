@@ -69,8 +69,14 @@ export const syntax = {
 
   /** buf[start, end) equals the bytes of word. */
   equals(buf: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
-    if (end - start !== word.length) return false;
-    for (let i = 0; i < word.length; i++) if (buf[start + i] !== word[i]) return false;
+    return syntax.rangeEquals(buf, start, end, word, 0, word.length);
+  },
+
+  /** a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes. */
+  rangeEquals(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+    const n = aEnd - aStart;
+    if (bEnd - bStart !== n) return false;
+    for (let i = 0; i < n; i++) if (a[aStart + i] !== b[bStart + i]) return false;
     return true;
   },
 

@@ -3,7 +3,7 @@
 // MGET values are not copied: the merged reply's parts are slices of the fragments' replies.
 
 import type { ErrnoName } from '../../proxy/errno';
-import type { Msg } from '../../proxy/msg';
+import type { KeyList, Msg } from '../../proxy/msg';
 import { commandIndex } from './commands';
 import { REPLIES, decLen, integerReply, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
@@ -144,7 +144,7 @@ function dropElements(n: number): void {
  * per element and a concat when the client's replies are written); large ones go on as slices.
  */
 function mergeArrays(msg: Msg, frags: Msg[]): void {
-  const nkeys = (msg.keys as Buffer[]).length;
+  const nkeys = (msg.keys as KeyList).length;
   if (elemStart.length < nkeys) {
     elemStart = new Int32Array(nkeys * 2);
     elemEnd = new Int32Array(nkeys * 2);

@@ -8,7 +8,7 @@
 //    │                        └────────────────────────────────────────┘
 //    └─other─▶ inline ─LF─▶ split like redis-cli ─▶ rescanned as RESP
 
-import { Msg, MsgAction } from '../../proxy/msg';
+import { KeyList, Msg, MsgAction } from '../../proxy/msg';
 import type { ClientCodec, ClientContext, RequestSink } from '../types';
 import {
   CMD_CLASS, CMD_MAX_ARGC, CMD_MIN_ARGC, CommandClass, MAX_COMMAND_NAME, commandIndex, commandName, lookupCommand,
@@ -92,7 +92,7 @@ export class RedisRequestScanner implements ClientCodec {
   /** The key being read lies whole in this chunk, from keyAt: kept without a view (capture). */
   private keyChunk: Buffer | null = null;
   private keyAt = 0;
-  private keys: Buffer[] | null = null;
+  private keys: KeyList | null = null;
   private args: Buffer[] | null = null;
   private values: MsetValues | null = null;
   private numkeys = 0;
@@ -318,10 +318,13 @@ export class RedisRequestScanner implements ClientCodec {
     if (whole !== null) {
       this.keyChunk = null;
       const at = this.keyAt;
-      if (cap === Cap.key && this.keys === null) {
-        this.key = whole;
-        this.keyStart = at;
-        this.keyEnd = at + this.argLen;
+      if (cap === Cap.key) {
+        if (this.keys !== null) this.keys.push(whole, at, at + this.argLen);
+        else {
+          this.key = whole;
+          this.keyStart = at;
+          this.keyEnd = at + this.argLen;
+        }
         return;
       }
       this.capSlices.push(slice(whole, at, at + this.argLen));
@@ -330,7 +333,7 @@ export class RedisRequestScanner implements ClientCodec {
     const buf = s.length === 0 ? EMPTY : s.length === 1 ? s[0] : Buffer.concat(s, this.argLen);
     while (s.length > 0) s.pop(); // not `length = 0`: that goes through the runtime, per key
     if (cap === Cap.key) {
-      if (this.keys !== null) this.keys.push(buf);
+      if (this.keys !== null) this.keys.push(buf, 0, buf.length);
       else {
         this.key = buf;
         this.keyStart = 0;
@@ -373,8 +376,8 @@ export class RedisRequestScanner implements ClientCodec {
     } else {
       this.verdict = Verdict.ok;
       switch (cls) {
-        case CommandClass.multiKey: this.mode = Mode.keys; this.keys = []; break;
-        case CommandClass.multiPair: this.mode = Mode.pairs; this.keys = []; this.values = new MsetValues(); break;
+        case CommandClass.multiKey: this.mode = Mode.keys; this.keys = new KeyList(argc - 1); break;
+        case CommandClass.multiPair: this.mode = Mode.pairs; this.keys = new KeyList((argc - 1) >> 1); this.values = new MsetValues(); break;
         case CommandClass.eval: this.mode = Mode.eval; break;
         case CommandClass.keylessForward: this.mode = cmd === COMMAND ? Mode.command : Mode.skip; break;
         case CommandClass.local: this.mode = Mode.local; this.args = []; break;
@@ -411,9 +414,9 @@ export class RedisRequestScanner implements ClientCodec {
     switch (CMD_CLASS[cmd]) {
       case CommandClass.multiKey:
       case CommandClass.multiPair: {
-        const keys = this.keys as Buffer[];
+        const keys = this.keys as KeyList;
         if (keys.length === 1) {
-          msg.setKey(keys[0]); // one key or pair: forwarded unchanged (spec §6.5)
+          msg.setKey(keys.bufs[0], keys.starts[0], keys.ends[0]); // one key or pair: forwarded unchanged (spec §6.5)
         } else {
           msg.action = MsgAction.split;
           msg.keys = keys;

@@ -3,7 +3,8 @@
 // bytes: one buffer per fragment holds every small piece (headers, keys); MSET values are not
 // copied, their slices are interleaved as parts.
 
-import { Msg, MsgAction } from '../../proxy/msg';
+import { type KeyList, Msg, MsgAction } from '../../proxy/msg';
+import type { ServerOf } from '../types';
 import { CMD_NAME_BYTES } from './commands';
 import { decLen, writeDec } from './replies';
 import { copyRange } from '../copy-range';
@@ -36,8 +37,9 @@ let firstsScratch = new Int32Array(64);
  * that server's keys in the client's order (duplicates kept). Sets msg.fragments and msg.pending.
  * A fragment's `proto` is an Int32Array of the parent key positions it carries, for merge.
  */
-export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
-  const keys = msg.keys as Buffer[];
+export function split(msg: Msg, serverOf: ServerOf): Msg[] {
+  const keys = msg.keys as KeyList;
+  const { bufs, starts, ends } = keys;
   const nkeys = keys.length;
   const values = msg.proto instanceof MsetValues ? msg.proto : null;
   // Counting sort of key positions by server (slot = server + 1, so -1 comes first): stable, so
@@ -46,7 +48,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
   const server = serverScratch; // per key; only read within this call
   let maxServer = -1;
   for (let i = 0; i < nkeys; i++) {
-    const s = serverOf(keys[i]);
+    const s = serverOf(bufs[i], starts[i], ends[i]);
     server[i] = s;
     if (s > maxServer) maxServer = s;
   }
@@ -76,7 +78,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
     let smallBytes = 0;
     for (let j = 0; j < count; j++) {
       const i = positions[j];
-      const k = keys[i].length;
+      const k = ends[i] - starts[i];
       smallBytes += 1 + decLen(k) + 2 + k + 2;
       if (values !== null) smallBytes += 1 + decLen(values.lens[i]) + 2 + 2;
     }
@@ -88,7 +90,7 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
     frag.parent = msg;
     frag.server = s;
     frag.cmd = msg.cmd;
-    frag.setKey(keys[positions[0]]);
+    frag.setKey(bufs[positions[0]], starts[positions[0]], ends[positions[0]]);
     frag.proto = positions;
 
     const buf = Buffer.allocUnsafe(smallBytes);
@@ -100,9 +102,8 @@ export function split(msg: Msg, serverOf: (key: Buffer) => number): Msg[] {
     let from = 0; // start of the small bytes not yet pushed as a part
     for (let j = 0; j < count; j++) {
       const i = positions[j];
-      const key = keys[i];
-      p = writeLenLine(buf, p, 36, key.length);
-      p = copyRange(key, 0, key.length, buf, p);
+      p = writeLenLine(buf, p, 36, ends[i] - starts[i]);
+      p = copyRange(bufs[i], starts[i], ends[i], buf, p);
       buf[p++] = 13;
       buf[p++] = 10;
       if (values === null) continue;

@@ -4,7 +4,7 @@
 // Bytes are shown as latin1 strings so binary data round-trips exactly.
 
 import type { ReplySink, RequestSink } from '../../../../src/protocol/types';
-import type { Msg } from '../../../../src/proxy/msg';
+import type { KeyList, Msg } from '../../../../src/proxy/msg';
 import { commandTable } from '../../../../src/protocol/memcache/command-table';
 import { RequestScanner } from '../../../../src/protocol/memcache/request-scanner';
 import { ReplyScanner } from '../../../../src/protocol/memcache/reply-scanner';
@@ -41,7 +41,7 @@ export function describeMsg(m: Msg): SeenRequest {
     action: ACTIONS[m.action],
     cmd: m.cmd >= 0 ? commandTable[m.cmd].name : null,
     key: str(m.key),
-    keys: m.keys === null ? null : m.keys.map((k) => k.toString('latin1')),
+    keys: m.keys === null ? null : Array.from({ length: m.keys.length }, (_, i) => (m.keys as KeyList).key(i).toString('latin1')),
     noreply: m.noreply,
     wire: wire.toString('latin1'),
     reply: m.reply === null ? null : Buffer.concat(m.reply).toString('latin1'),

@@ -3,7 +3,7 @@
 // Also a fake ClientContext and pool config.
 
 import type { PoolConfig } from '../../../../src/config/types';
-import type { Msg } from '../../../../src/proxy/msg';
+import type { KeyList, Msg } from '../../../../src/proxy/msg';
 import type { ClientContext, ReplySink, RequestSink } from '../../../../src/protocol/types';
 import { redisProtocol } from '../../../../src/protocol/redis/index';
 import { MsetValues } from '../../../../src/protocol/redis/split';
@@ -79,7 +79,7 @@ function describeMsg(msg: Msg): SeenRequest {
     cmd: msg.cmd,
     wire: Buffer.concat(msg.parts).toString('latin1'),
     key: s(msg.key),
-    keys: msg.keys === null ? null : msg.keys.map((k) => k.toString('latin1')),
+    keys: msg.keys === null ? null : Array.from({ length: msg.keys.length }, (_, i) => (msg.keys as KeyList).key(i).toString('latin1')),
     values,
     reply: msg.reply === null ? null : Buffer.concat(msg.reply).toString('latin1'),
     closeAfter: msg.closeAfter,

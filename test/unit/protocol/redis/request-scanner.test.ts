@@ -245,6 +245,11 @@ test('a key split across chunks is copied into one buffer; a key inside one chun
   const spanned = scanChunks(randomChunks(resp('GET', 'spanning-key'), 3, 2, true)).requests[0].msg;
   assert.equal(spanned.key?.toString(), 'spanning-key');
   assert.equal(spanned.keyIn?.length, 'spanning-key'.length, 'a copy of just the key');
+  const mgetChunk = resp('MGET', 'k1', 'key2');
+  const keys = scanChunks([mgetChunk]).requests[0].msg.keys;
+  assert.ok(keys !== null && keys.length === 2);
+  assert.deepEqual(keys.bufs, [mgetChunk, mgetChunk], 'every key a range of the read that holds it');
+  assert.deepEqual([keys.key(0).toString(), keys.key(1).toString()], ['k1', 'key2']);
 });
 
 test('random bytes never make the scanner throw, and after a framing error it stays silent', () => {

@@ -8,8 +8,8 @@ import { resp } from '../../../helpers/wire';
 import { scanAllWays } from './feed';
 
 /** Keys name their server: "s2:x" lives on server 2, "down:x" has no live server. */
-function serverOf(key: Buffer): number {
-  const s = key.toString('latin1');
+function serverOf(buf: Buffer, start: number, end: number): number {
+  const s = buf.toString('latin1', start, end);
   if (s.startsWith('down')) return -1;
   const m = /^s(\d+)/.exec(s);
   return m ? Number(m[1]) : 0;
