@@ -242,12 +242,13 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
    * request), no request bytes are still on their way to a server, and the codec keeps no partial
    * request: nothing read so far is referenced, and the next reads may go over it.
    */
-  onIdleRetry(): void {
-    if (!this.closed) this.maybeIdle();
-  }
-
   private maybeIdle(): void {
     if (this.queue.length === 0 && this.out.length === 0 && this.stream.writableLength === 0 && !this.codec.holdsInput && serverWritesSettled()) this.stream.markIdle();
+  }
+
+  /** The reader could not take a markIdle() made while this client's read was handled: ask again. */
+  onIdleRetry(): void {
+    if (!this.closed) this.maybeIdle();
   }
 
   onDrain(): void {

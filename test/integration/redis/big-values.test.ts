@@ -29,6 +29,14 @@ async function setOne(c: WireClient, key: string, value: Buffer): Promise<void> 
   assert.equal(String(await c.readReply('redis')), '+OK\r\n', key);
 }
 
+/** `count` keys named `prefix:i` holding random values of min..min+span bytes, stored through client c. */
+async function storeBig(c: WireClient, next: () => number, prefix: string, count: number, min: number, span: number): Promise<{ keys: string[]; values: Buffer[] }> {
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
+  const values = keys.map(() => randomBytes(next, min + randomInt(next, span)));
+  for (let i = 0; i < keys.length; i++) await setOne(c, keys[i], values[i]);
+  return { keys, values };
+}
+
 async function expectValue(c: WireClient, key: string, value: Buffer): Promise<void> {
   c.send(resp('GET', key));
   assert.ok((await c.readReply('redis')).equals(bulk(value)), `${key} came back unchanged`);
@@ -103,11 +111,8 @@ test('one client reading big values one at a time: the server connection reuses 
 });
 
 test('big replies to many clients at once, pipelined, in MGETs and to a client that leaves: all intact', T, async () => {
-  const next = rng(12);
-  const keys = Array.from({ length: 40 }, (_, i) => `bv:r:${i}`);
-  const values = keys.map(() => randomBytes(next, 8_000 + randomInt(next, 40_000)));
   const w = await connect(shard.port);
-  for (let i = 0; i < keys.length; i++) await setOne(w, keys[i], values[i]);
+  const { keys, values } = await storeBig(w, rng(12), 'bv:r', 40, 8_000, 40_000);
   await w.close();
   const mget = (ks: number[]): Buffer => Buffer.concat([Buffer.from(`*${ks.length}\r\n`), ...ks.map((k) => bulk(values[k]))]);
 
@@ -140,10 +145,8 @@ test('big replies to many clients at once, pipelined, in MGETs and to a client t
 
 test('a client that does not read: its replies wait in the proxy while another client is served, then arrive intact', T, async () => {
   const next = rng(13);
-  const keys = Array.from({ length: 20 }, (_, i) => `bv:slow:${i}`);
-  const values = keys.map(() => randomBytes(next, 16_000 + randomInt(next, 16_000)));
   const w = await connect(shard.port);
-  for (let i = 0; i < keys.length; i++) await setOne(w, keys[i], values[i]);
+  const { keys, values } = await storeBig(w, next, 'bv:slow', 20, 16_000, 16_000);
   // More than the socket buffers hold: the proxy's writes to this client go on waiting.
   const slow = await connect(shard.port);
   slow.socket.pause();
