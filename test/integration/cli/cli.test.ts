@@ -232,7 +232,7 @@ test('a started proxy writes its pid file, logs the banner and accepts on its li
   }
 });
 
-test('bin/twemproxy-ts runs the proxy itself (same pid) with its V8 setting, and passes flags through', async () => {
+test('bin/twemproxy-ts runs the proxy itself (same pid) with its V8 settings, and passes flags through', async () => {
   const v = spawnSync(LAUNCHER, ['-V'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
   assert.equal(v.status, 0, v.stderr);
   assert.ok((v.stderr + v.stdout).startsWith(VERSION_LINE), v.stderr + v.stdout);
@@ -245,7 +245,9 @@ test('bin/twemproxy-ts runs the proxy itself (same pid) with its V8 setting, and
   try {
     assert.equal(read(r.pidFile), String(r.p.pid), 'exec: the pid file names the process that was started');
     const cmdline = readFileSync(`/proc/${r.p.pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(cmdline.includes('--max-semi-space-size=2'), cmdline.join(' '));
+    for (const flag of ['--min-semi-space-size=2', '--max-semi-space-size=2', '--retain-maps-for-n-gc=1000000']) {
+      assert.ok(cmdline.includes(flag), `${flag} missing from: ${cmdline.join(' ')}`);
+    }
     assert.ok(await accepts({ host: '127.0.0.1', port: r.port }));
     r.p.child.kill('SIGTERM');
     assert.deepEqual(await r.p.exited, { code: 0, signal: null }, r.p.output());
