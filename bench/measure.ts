@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Variant } from './bench-setup';
 import { idleConns } from './idle-conns';
 import { parseMemcaslapOutput } from './memcaslap-output';
-import { clockTicks, processTree, procSample } from './proc-sample';
+import { processTree, procCpuNs, procRssKb } from './proc-sample';
 import { parseRedisBenchmarkCsv } from './redis-benchmark-csv';
 import { CLIENTS, MEMCASLAP_CONFIG, type Scenario } from './scenarios';
 import { runTool } from './tool-run';
@@ -79,11 +79,11 @@ async function memcaslap(s: Extract<Scenario, { tool: 'memcaslap' }>, v: Variant
 
 async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ctx: MeasureContext, pids: readonly number[]): Promise<Load> {
   const { host, port } = v.endpoints[s.pool];
-  const base = pids.length === 0 ? undefined : procSample(pids).rssKb;
+  const base = pids.length === 0 ? undefined : procRssKb(pids);
   let peak = 0;
   let sampler: NodeJS.Timeout | undefined;
   const sample = (): void => {
-    if (pids.length > 0) peak = Math.max(peak, procSample(pids).rssKb);
+    if (pids.length > 0) peak = Math.max(peak, procRssKb(pids));
   };
   const r = await idleConns({
     host,
@@ -124,14 +124,13 @@ export async function measure(s: Scenario, v: Variant, round: number, ctx: Measu
   if (problem !== null) return { variant: v.id, round, error: problem };
   const pid = v.pid();
   const pids = pid === null ? [] : processTree(pid);
-  const before = pids.length === 0 ? null : procSample(pids).cpuTicks;
+  const before = pids.length === 0 ? null : procCpuNs(pids);
   const load = await runLoad(s, v, ctx, pids);
   const result: RoundResult = { variant: v.id, round, ...load };
   const after = v.problem();
   if (after !== null) result.error = result.error ?? after;
   if (before !== null && load.requests !== undefined && load.requests > 0 && after === null) {
-    const cpuUs = ((procSample(pids).cpuTicks - before) / clockTicks()) * 1e6;
-    result.cpuUsPerReq = cpuUs / load.requests;
+    result.cpuUsPerReq = (procCpuNs(pids) - before) / 1e3 / load.requests;
   }
   return result;
 }

@@ -11,7 +11,7 @@ import { poolYaml } from '../test/helpers/pool-yaml';
 import { freePort } from '../test/helpers/ports';
 import { findBinary } from '../test/helpers/processes';
 import { startOurs, type OursProcess } from './ours-process';
-import { clockTicks, procSample } from './proc-sample';
+import { procCpuNs } from './proc-sample';
 import { parseRedisBenchmarkCsv } from './redis-benchmark-csv';
 import { median } from './summary';
 
@@ -61,11 +61,6 @@ async function startVariant(name: VariantName, backend: Backend): Promise<ProxyP
   return { name, port: ports.bench, metricsPort, ours };
 }
 
-/** utime + stime of a process, in clock ticks. */
-function cpuTicks(pid: number): number {
-  return procSample([pid]).cpuTicks;
-}
-
 function runBenchmark(binary: string, port: number, args: readonly string[], requests: number): Promise<Map<string, number>> {
   const argv = ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-r', '10000', '-t', 'set,get', '--csv', ...args];
   return new Promise((resolve, reject) => {
@@ -111,9 +106,9 @@ async function main(): Promise<void> {
       for (const sc of SCENARIOS) {
         const n = Math.max(1000, Math.round(sc.requests * opts.scale));
         for (const p of order) {
-          const before = cpuTicks(p.ours.pid);
+          const before = procCpuNs([p.ours.pid]);
           const rps = await runBenchmark(binary, p.port, sc.args, n);
-          const cpuUs = ((cpuTicks(p.ours.pid) - before) / clockTicks()) * 1e6;
+          const cpuUs = (procCpuNs([p.ours.pid]) - before) / 1e3;
           const perReq = cpuUs / (n * rps.size);
           for (const [test, value] of rps) add(`${sc.name}/${test}/${p.name}`, value);
           add(`${sc.name}/cpu/${p.name}`, perReq);

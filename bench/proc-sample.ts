@@ -1,7 +1,9 @@
-// CPU time and resident memory of a proxy, read from Linux /proc: utime+stime (clock ticks) from
-// /proc/<pid>/stat and VmRSS from /proc/<pid>/status, summed over the process and its descendants so a
-// proxy running `--workers N` (a primary plus forked workers) is measured whole. Parsing is kept in
-// pure functions so the tests can feed it captured /proc text.
+// CPU time and resident memory of a proxy, read from Linux /proc, summed over the process and its
+// descendants so a proxy running `--workers N` (a primary plus forked workers) is measured whole.
+// CPU time is each thread's `se.sum_exec_runtime` (/proc/<pid>/task/<tid>/sched, nanoseconds):
+// utime+stime from /proc/<pid>/stat count whole clock ticks (10 ms), too coarse for a scenario
+// that costs a proxy 100-200 ms; they remain the fallback for kernels without that file. Parsing is
+// kept in pure functions so the tests can feed it captured /proc text.
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,12 +15,6 @@ export interface ProcStat {
   cpuTicks: number;
 }
 
-export interface ProcSample {
-  /** utime + stime of the whole tree, in clock ticks. */
-  cpuTicks: number;
-  /** VmRSS of the whole tree, kB (shared pages are counted once per process, like `ps`). */
-  rssKb: number;
-}
 
 /**
  * One /proc/<pid>/stat line. The command name (field 2) is in parentheses and may itself contain
@@ -37,6 +33,15 @@ export function parseProcStat(text: string): ProcStat | null {
   const stime = Number(rest[15 - 3]);
   if (![pid, ppid, utime, stime].every(Number.isFinite)) return null;
   return { pid, ppid, cpuTicks: utime + stime };
+}
+
+/**
+ * `se.sum_exec_runtime` of a /proc/<pid>/task/<tid>/sched file, in ns. The kernel prints it as
+ * milliseconds with six digits of nanoseconds after the point; null if the line is missing.
+ */
+export function parseSchedRuntimeNs(text: string): number | null {
+  const m = /^se\.sum_exec_runtime\s*:\s*(\d+)\.(\d{6})$/m.exec(text);
+  return m === null ? null : Number(m[1]) * 1e6 + Number(m[2]);
 }
 
 /** The `VmRSS:   12345 kB` line of /proc/<pid>/status; null for a zombie or kernel thread (no line). */
@@ -106,24 +111,54 @@ export function processTree(root: number): number[] {
   return out;
 }
 
-/** CPU and RSS summed over `pids` (from processTree()); processes that have gone are skipped. */
-export function procSample(pids: readonly number[]): ProcSample {
-  let cpuTicks = 0;
-  let rssKb = 0;
-  for (const pid of pids) {
-    const stat = readText(`/proc/${pid}/stat`);
-    const parsed = stat === null ? null : parseProcStat(stat);
-    if (parsed !== null) cpuTicks += parsed.cpuTicks;
-    const status = readText(`/proc/${pid}/status`);
-    rssKb += (status === null ? null : parseVmRss(status)) ?? 0;
+/**
+ * CPU time (user + system) of one process in ns: the sum over its threads' sched files, or, where one
+ * cannot be read or parsed, utime+stime from its stat file. 0 for a process that has gone.
+ */
+function processCpuNs(pid: number): number {
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // gone, or no task directory: the stat file decides below
   }
-  return { cpuTicks, rssKb };
+  let ns = 0;
+  for (const tid of tids) {
+    const text = readText(`/proc/${pid}/task/${tid}/sched`);
+    const runtime = text === null ? null : parseSchedRuntimeNs(text);
+    if (runtime === null) {
+      ns = -1;
+      break;
+    }
+    ns += runtime;
+  }
+  if (tids.length > 0 && ns >= 0) return ns;
+  const stat = readText(`/proc/${pid}/stat`);
+  const parsed = stat === null ? null : parseProcStat(stat);
+  return parsed === null ? 0 : (parsed.cpuTicks / clockTicks()) * 1e9;
+}
+
+/** CPU time of `pids` (from processTree()) in ns; processes that have gone count 0. */
+export function procCpuNs(pids: readonly number[]): number {
+  let ns = 0;
+  for (const pid of pids) ns += processCpuNs(pid);
+  return ns;
+}
+
+/** VmRSS of `pids` in kB (shared pages are counted once per process, like `ps`); gone processes count 0. */
+export function procRssKb(pids: readonly number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    const status = readText(`/proc/${pid}/status`);
+    kb += (status === null ? null : parseVmRss(status)) ?? 0;
+  }
+  return kb;
 }
 
 let ticksPerSecond: number | undefined;
 
-/** `getconf CLK_TCK` (USER_HZ), asked once; 100 (the Linux value on every common architecture) if unavailable. */
-export function clockTicks(): number {
+/** `getconf CLK_TCK` (USER_HZ, the unit of stat's utime/stime), asked once; 100 (the Linux value on every common architecture) if unavailable. */
+function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());

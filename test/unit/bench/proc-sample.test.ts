@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { parseProcStat, parseVmRss, processTree, procSample } from '../../../bench/proc-sample';
+import { parseProcStat, parseSchedRuntimeNs, parseVmRss, processTree, procCpuNs, procRssKb } from '../../../bench/proc-sample';
 import { PROC_STATUS_NUTCRACKER, PROC_STAT_NUTCRACKER } from './samples';
 
 test('a nutcracker stat line gives pid, ppid and utime+stime', () => {
@@ -29,17 +29,29 @@ test('VmRSS is read in kB from a status file, and is absent for processes withou
   assert.equal(parseVmRss('Name:\tkthreadd\nState:\tS (sleeping)\n'), null);
 });
 
-test('processTree finds a spawned child under this process, and procSample reads this process', { skip: process.platform !== 'linux' }, async () => {
+test('a thread sched file gives its run time in ns (milliseconds and six digits of ns)', () => {
+  const sched = [
+    'node (4242, #threads: 7)',
+    '-------------------------------------------------------------------',
+    'se.exec_start                                :      25442808.647420',
+    'se.vruntime                                  :        348756.767886',
+    'se.sum_exec_runtime                          :          1234.000517',
+    'se.nr_migrations                             :                    0',
+  ].join('\n');
+  assert.equal(parseSchedRuntimeNs(sched), 1_234_000_517);
+  assert.equal(parseSchedRuntimeNs('se.vruntime : 1.000000\n'), null);
+});
+
+test('processTree finds a spawned child under this process, and procRssKb reads this process', { skip: process.platform !== 'linux' }, async () => {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   try {
     await once(child, 'spawn');
     const tree = processTree(process.pid);
     assert.equal(tree[0], process.pid);
     assert.ok(tree.includes(child.pid as number), `tree ${tree.join(',')} lacks ${child.pid}`);
-    const self = procSample([process.pid]);
-    assert.ok(self.rssKb > 0);
-    assert.ok(self.cpuTicks > 0);
-    assert.ok(procSample(tree).rssKb > self.rssKb);
+    const self = procRssKb([process.pid]);
+    assert.ok(self > 0);
+    assert.ok(procRssKb(tree) > self);
   } finally {
     child.kill('SIGKILL');
     await once(child, 'exit');
@@ -47,7 +59,24 @@ test('processTree finds a spawned child under this process, and procSample reads
   assert.ok(!processTree(process.pid).includes(child.pid as number));
 });
 
-test('procSample skips processes that do not exist', () => {
+test('procCpuNs agrees with getrusage on this process, below clock-tick resolution', { skip: process.platform !== 'linux' }, () => {
+  const usage = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) * 1e3;
+  };
+  const ours0 = procCpuNs([process.pid]);
+  const rusage0 = usage();
+  while (usage() - rusage0 < 30e6) {
+    // spin: 30 ms of CPU time
+  }
+  const ours = procCpuNs([process.pid]) - ours0;
+  const rusage = usage() - rusage0;
+  // Both count every thread of the process; what separates them is the work between the reads.
+  assert.ok(Math.abs(ours - rusage) < 5e6, `/proc ${ours} ns, getrusage ${rusage} ns`);
+});
+
+test('procCpuNs and procRssKb skip processes that do not exist', () => {
   // pid_max is at most 2^22 on Linux, so this pid cannot exist.
-  assert.deepEqual(procSample([2 ** 23]), { cpuTicks: 0, rssKb: 0 });
+  assert.equal(procCpuNs([2 ** 23]), 0);
+  assert.equal(procRssKb([2 ** 23]), 0);
 });
