@@ -245,7 +245,7 @@ test('bin/twemproxy-ts runs the proxy itself (same pid) with its V8 settings, an
   try {
     assert.equal(read(r.pidFile), String(r.p.pid), 'exec: the pid file names the process that was started');
     const cmdline = readFileSync(`/proc/${r.p.pid}/cmdline`, 'utf8').split('\0');
-    for (const flag of ['--min-semi-space-size=2', '--max-semi-space-size=2', '--retain-maps-for-n-gc=1000000']) {
+    for (const flag of ['--min-semi-space-size=2', '--max-semi-space-size=2', '--retain-maps-for-n-gc=1000000', '--no-memory-reducer']) {
       assert.ok(cmdline.includes(flag), `${flag} missing from: ${cmdline.join(' ')}`);
     }
     assert.ok(await accepts({ host: '127.0.0.1', port: r.port }));
