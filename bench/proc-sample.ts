@@ -15,7 +15,6 @@ export interface ProcStat {
   cpuTicks: number;
 }
 
-
 /**
  * One /proc/<pid>/stat line. The command name (field 2) is in parentheses and may itself contain
  * spaces or parentheses, so fields are counted from the last ')': state is field 3, ppid 4, utime 14,
@@ -112,8 +111,9 @@ export function processTree(root: number): number[] {
 }
 
 /**
- * CPU time (user + system) of one process in ns: the sum over its threads' sched files, or, where one
- * cannot be read or parsed, utime+stime from its stat file. 0 for a process that has gone.
+ * CPU time (user + system) of one process in ns: the sum over its threads' sched files (a thread that
+ * exits between listing and reading is skipped), or utime+stime from its stat file where the sched
+ * files carry no run time. 0 for a process that has gone.
  */
 function processCpuNs(pid: number): number {
   let tids: string[] = [];
@@ -123,16 +123,19 @@ function processCpuNs(pid: number): number {
     // gone, or no task directory: the stat file decides below
   }
   let ns = 0;
+  let read = 0;
   for (const tid of tids) {
     const text = readText(`/proc/${pid}/task/${tid}/sched`);
-    const runtime = text === null ? null : parseSchedRuntimeNs(text);
+    if (text === null) continue; // the thread has just exited
+    const runtime = parseSchedRuntimeNs(text);
     if (runtime === null) {
-      ns = -1;
+      read = 0; // a kernel that prints no run time: use the stat file for the whole process
       break;
     }
     ns += runtime;
+    read++;
   }
-  if (tids.length > 0 && ns >= 0) return ns;
+  if (read > 0) return ns;
   const stat = readText(`/proc/${pid}/stat`);
   const parsed = stat === null ? null : parseProcStat(stat);
   return parsed === null ? 0 : (parsed.cpuTicks / clockTicks()) * 1e9;
