@@ -151,7 +151,7 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
   }
   let bytes = 1 + decLen(nkeys) + 2;
   for (const f of frags) {
-    const positions = f.proto as Int32Array;
+    const positions = f.proto as number[];
     const buf = whole(f.reply as Buffer[], f.replyBytes);
     const cr = lineEnd(buf, 1);
     if (cr < 0 || parseDec(buf, 1, cr) !== positions.length) return fail(msg, 'EINVAL');

@@ -30,12 +30,14 @@ function writeLenLine(buf: Buffer, pos: number, prefix: number, n: number): numb
 /** Scratch arrays reused by every split (the data path runs one request at a time). */
 let serverScratch = new Int32Array(64);
 let cursorScratch = new Int32Array(64);
-let firstsScratch = new Int32Array(64);
+let fragOfSlotScratch = new Int32Array(64);
 
 /**
  * One fragment per involved server, in server-index order (-1, "no live server", first), each with
  * that server's keys in the client's order (duplicates kept). Sets msg.fragments and msg.pending.
- * A fragment's `proto` is an Int32Array of the parent key positions it carries, for merge.
+ * A fragment's `proto` is the array of the parent key positions it carries, for merge: a plain array
+ * of small integers, which V8 allocates inline, where a typed array per request costs a builtin call
+ * and, once viewed with subarray(), a malloc'd backing store.
  */
 export function split(msg: Msg, serverOf: ServerOf): Msg[] {
   const keys = msg.keys as KeyList;
@@ -56,23 +58,28 @@ export function split(msg: Msg, serverOf: ServerOf): Msg[] {
   const cursor = cursorScratch;
   for (let slot = 0; slot < maxServer + 2; slot++) cursor[slot] = 0;
   for (let i = 0; i < nkeys; i++) cursor[server[i] + 1]++;
-  if (firstsScratch.length < maxServer + 3) firstsScratch = new Int32Array((maxServer + 3) * 2);
-  const firsts = firstsScratch; // start of each fragment's run in `order`, then nkeys
+  // Each involved slot's fragment gets the array its keys' positions are dealt into.
+  if (fragOfSlotScratch.length < maxServer + 2) fragOfSlotScratch = new Int32Array((maxServer + 2) * 2);
+  const fragOfSlot = fragOfSlotScratch;
   let nfrags = 0;
-  for (let slot = 0, at = 0; slot < maxServer + 2; slot++) {
+  for (let slot = 0; slot < maxServer + 2; slot++) if (cursor[slot] > 0) nfrags++;
+  const positionLists: number[][] = new Array(nfrags);
+  for (let slot = 0, f = 0; slot < maxServer + 2; slot++) {
     const count = cursor[slot];
-    cursor[slot] = at;
-    if (count > 0) firsts[nfrags++] = at;
-    at += count;
+    if (count === 0) continue;
+    cursor[slot] = 0;
+    fragOfSlot[slot] = f;
+    positionLists[f++] = new Array<number>(count);
   }
-  firsts[nfrags] = nkeys;
-  const order = new Int32Array(nkeys);
-  for (let i = 0; i < nkeys; i++) order[cursor[server[i] + 1]++] = i;
+  for (let i = 0; i < nkeys; i++) {
+    const slot = server[i] + 1;
+    positionLists[fragOfSlot[slot]][cursor[slot]++] = i;
+  }
 
   const name = CMD_NAME_BYTES[msg.cmd];
   const frags: Msg[] = new Array(nfrags);
   for (let f = 0; f < nfrags; f++) {
-    const positions = order.subarray(firsts[f], firsts[f + 1]);
+    const positions = positionLists[f];
     const count = positions.length;
     const s = server[positions[0]];
     let smallBytes = 0;
