@@ -16,7 +16,7 @@
 // ClientStream (client-stream.ts) on their handle, with the same SocketReader.
 
 import { copyRange } from '../protocol/copy-range';
-import { slice } from '../protocol/slice';
+import { allocSmall, slice } from '../protocol/slice';
 
 const SHARED = Buffer.allocUnsafe(64 * 1024);
 /** Size of a socket's own slab in zero-copy mode, unless its reader is given another. */
@@ -56,7 +56,7 @@ function newSlab(size: number): Buffer {
 export type ChunkHandler = (chunk: Buffer) => void;
 
 function copyOut(nread: number): Buffer {
-  const chunk = Buffer.allocUnsafe(nread);
+  const chunk = allocSmall(nread);
   copyRange(SHARED, 0, nread, chunk, 0);
   return chunk;
 }

@@ -12,7 +12,7 @@ import { ReplyType } from './reply-scanner';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
 import { copyRange } from '../copy-range';
 import { MERGE_COPY_LIMIT, type ServerOf } from '../types';
-import { slice } from '../slice';
+import { allocSmall, slice } from '../slice';
 
 const SPACE = 32;
 const LF = 10;
@@ -81,7 +81,7 @@ export function splitMultiGet(msg: Msg, serverOf: ServerOf): Msg[] {
   const prefix = verb.length + (proto.exptime !== null ? proto.exptime.length + 1 : 0);
   const frags: Msg[] = new Array(nfrags);
   for (let f = 0; f < nfrags; f++) {
-    const buf = Buffer.allocUnsafe(prefix + fragSize[f] + 2);
+    const buf = allocSmall(prefix + fragSize[f] + 2);
     let at = copyRange(verb, 0, verb.length, buf, 0);
     if (proto.exptime !== null) {
       at = copyRange(proto.exptime, 0, proto.exptime.length, buf, at);
@@ -171,7 +171,7 @@ export function mergeMultiGet(msg: Msg): void {
     return;
   }
   // Small replies: one copy of the chosen blocks into one buffer.
-  const out = Buffer.allocUnsafe(bytes);
+  const out = allocSmall(bytes);
   let p = 0;
   for (let c = 0; c < chosen; ) {
     // Blocks that follow each other in one sub-reply are copied as one run.

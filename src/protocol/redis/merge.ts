@@ -9,7 +9,7 @@ import { REPLIES, decLen, integerReply, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
 import { copyRange } from '../copy-range';
 import { MERGE_COPY_LIMIT } from '../types';
-import { slice } from '../slice';
+import { allocSmall, slice } from '../slice';
 
 const MGET = commandIndex('mget');
 const MSET = commandIndex('mset');
@@ -170,7 +170,7 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
   if (bytes > MERGE_COPY_LIMIT) {
     // Large values: pass slices of the sub-replies on rather than copying them into a second buffer.
     const parts: Buffer[] = new Array(nkeys + 1);
-    const head = Buffer.allocUnsafe(1 + decLen(nkeys) + 2);
+    const head = allocSmall(1 + decLen(nkeys) + 2);
     head[0] = 42;
     const h = writeDec(head, 1, nkeys);
     head[h] = 13;
@@ -181,7 +181,7 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
     reply(msg, parts, bytes, ReplyType.array);
     return;
   }
-  const out = Buffer.allocUnsafe(bytes);
+  const out = allocSmall(bytes);
   out[0] = 42;
   let p = writeDec(out, 1, nkeys);
   out[p++] = 13;

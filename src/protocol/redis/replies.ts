@@ -36,8 +36,12 @@ export function errnoReply(err: ErrnoName): Buffer {
 
 /** Number of bytes of the decimal form of a non-negative integer. */
 export function decLen(n: number): number {
-  let len = 1;
-  while (n >= 10) {
+  // Key lengths and element counts: nearly always one to three digits.
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  let len = 3;
+  while (n >= 1000) {
     n = Math.floor(n / 10);
     len++;
   }
@@ -46,6 +50,16 @@ export function decLen(n: number): number {
 
 /** Write a non-negative integer in decimal at `pos`; returns the position after it. */
 export function writeDec(buf: Buffer, pos: number, n: number): number {
+  if (n < 10) {
+    buf[pos] = 48 + n;
+    return pos + 1;
+  }
+  if (n < 100) {
+    const tens = (n / 10) | 0;
+    buf[pos] = 48 + tens;
+    buf[pos + 1] = 48 + n - tens * 10;
+    return pos + 2;
+  }
   const end = pos + decLen(n);
   let p = end;
   do {

@@ -8,7 +8,7 @@ import type { ServerOf } from '../types';
 import { CMD_NAME_BYTES } from './commands';
 import { decLen, writeDec } from './replies';
 import { copyRange } from '../copy-range';
-import { slice } from '../slice';
+import { allocSmall, slice } from '../slice';
 
 /** MSET's values as scanned (slices of the client's chunks, never copied): value i is
  * slices[ends[i-1] .. ends[i]) and has lens[i] bytes. Kept in the parent's `proto`. */
@@ -100,7 +100,7 @@ export function split(msg: Msg, serverOf: ServerOf): Msg[] {
     frag.setKey(bufs[positions[0]], starts[positions[0]], ends[positions[0]]);
     frag.proto = positions;
 
-    const buf = Buffer.allocUnsafe(smallBytes);
+    const buf = allocSmall(smallBytes);
     let p = writeLenLine(buf, 0, 42, elements);
     p = writeLenLine(buf, p, 36, name.length);
     p = copyRange(name, 0, name.length, buf, p);

@@ -1,11 +1,12 @@
 // The data path's views into received chunks must be indistinguishable from chunk.subarray(): same
 // bytes, same memory, every Buffer method, and the backing-store cache must follow a change of chunk
-// (including chunks that are themselves views at an offset of Node's shared pool).
+// (including chunks that are themselves views at an offset of Node's shared pool). allocSmall's
+// buffers must never overlap one another, small or large, across pool refills.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { slice, sliceOrWhole } from '../../../src/protocol/slice';
+import { allocSmall, slice, sliceOrWhole } from '../../../src/protocol/slice';
 import { Msg } from '../../../src/proxy/msg';
 
 test('a view is a Buffer over the same bytes as subarray', () => {
@@ -59,4 +60,19 @@ test('a request with no parts yet shares nothing with the next one: pushPart nev
   assert.equal(a.bytes, 3);
   assert.deepEqual(b.parts.map(String), ['w']);
   assert.equal(new Msg().parts.length, 0);
+});
+
+test('allocSmall: Buffers of the asked size that never overlap, across pool refills and for large sizes', () => {
+  const made: Buffer[] = [];
+  // 3,000 buffers of 1..200 bytes span several 8 KiB pools; sizes from 4 KiB go to Buffer.allocUnsafe.
+  for (let i = 0; i < 3000; i++) made.push(allocSmall(1 + ((i * 37) % 200)));
+  made.push(allocSmall(4096), allocSmall(70_000), allocSmall(0));
+  made.forEach((b, i) => b.fill(i % 251));
+  made.forEach((b, i) => {
+    assert.ok(Buffer.isBuffer(b));
+    assert.equal(b.length, i < 3000 ? 1 + ((i * 37) % 200) : [4096, 70_000, 0][i - 3000]);
+    assert.ok(b.every((x) => x === i % 251), `buffer ${i} was overwritten by another`);
+  });
+  assert.equal(slice(made[5], 1, 3).length, 2);
+  assert.equal(Buffer.concat([made[1], made[2]]).length, made[1].length + made[2].length);
 });
