@@ -18,7 +18,7 @@ import { RedisSession, allowedUnauthenticated, answerCommandSubcommand, answerLo
 import { REPLIES, arityError, errorReply, unsupportedCommand } from './replies';
 import { MsetValues } from './split';
 import { copyRange } from '../copy-range';
-import { slice, sliceOrWhole } from '../slice';
+import { allocSmall, slice, sliceOrWhole } from '../slice';
 
 const S = {
   idle: 0, inline: 1, argc: 2, argcLf: 3, bulk: 4, bulkLen: 5, bulkLenLf: 6, data: 7, dataCr: 8, dataLf: 9, dead: 10,
@@ -80,8 +80,8 @@ export class RedisRequestScanner implements ClientCodec {
   private cmd = -1;
   private mode: number = Mode.skip;
   private verdict: number = Verdict.ok;
-  /** The command name as read so far (it may span reads). From Node's pool: cheap per connection. */
-  private readonly nameBuf = Buffer.allocUnsafe(NAME_KEEP);
+  /** The command name as read so far (it may span reads). From a shared pool: cheap per connection. */
+  private readonly nameBuf = allocSmall(NAME_KEEP);
   private nameLen = 0;
   /** Declared length of the command name (may exceed what was kept). */
   private nameFull = 0;
