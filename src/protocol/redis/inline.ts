@@ -71,14 +71,14 @@ export function splitInline(line: Uint8Array): Buffer[] | null {
   }
 }
 
+/** The line of a reader that has not completed one: shared, as nothing can be written to it. */
+const NO_LINE = Buffer.alloc(0);
+
 /**
  * Collects one inline line from chunks (bounded by INLINE_MAX). `read` consumes bytes up to and
  * including the LF; then `line` holds the line without its CR LF. A line inside one chunk is a
  * slice of it; only a line split across chunks is copied.
  */
-/** The line of a reader that has not completed one: shared, as nothing can be written to it. */
-const NO_LINE = Buffer.alloc(0);
-
 export class InlineLineReader {
   /** The completed line (valid after read() returned with done === true). */
   line: Buffer = NO_LINE;
