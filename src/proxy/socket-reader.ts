@@ -4,8 +4,8 @@
 //
 // - small reads (the common case: requests and replies of a few hundred bytes) land in one buffer
 //   shared by every socket (the event loop runs one read callback at a time, so sharing is safe) and
-//   are copied into a right-sized Buffer — from Node's pool when small — that the scanners may keep
-//   slices of;
+//   are copied into a right-sized Buffer — from a shared pool when small (allocSmall) — that the
+//   scanners may keep slices of;
 // - after a read of ZERO_COPY_FROM bytes or more (big values), the socket reads into a slab of its
 //   own and each read is handed over as a view of the slab, without a copy; the next read goes to
 //   the rest of the slab, never over bytes already handed over until the owner says they are free
