@@ -23,8 +23,6 @@ export const LOG_LEVEL = {
   PVERB: 11,
 } as const;
 
-export type LogLevelName = keyof typeof LOG_LEVEL;
-
 export const LOG_MIN = LOG_LEVEL.EMERG;
 export const LOG_MAX = LOG_LEVEL.PVERB;
 /** nutcracker's default (`-v 5`). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { freePort } from './ports';
 import { delay, findBinary, makeTempDir, probeReply, removeTempDir, spawnTracked, stopProcess, waitFor, type Spawned } from './processes';
 
-export { hasNutcracker, startNutcracker, type Nutcracker, type NutcrackerOptions } from './nutcracker';
+export { hasNutcracker, startNutcracker, type Nutcracker } from './nutcracker';
 
 export interface Backend {
   readonly kind: BackendKind;

@@ -28,7 +28,6 @@ export const CommandKind = {
   /** `ms <key> <datalen> <flag>*\r\n<data>\r\n`: unsupported, but its data block must be skipped. */
   unsupportedWithData: 10,
 } as const;
-export type CommandKindValue = (typeof CommandKind)[keyof typeof CommandKind];
 
 export const commandTable = [
   { name: 'get', kind: CommandKind.retrieval },
@@ -67,8 +66,6 @@ export const commandTable = [
   { name: 'me', kind: CommandKind.unsupported },
   { name: 'ms', kind: CommandKind.unsupportedWithData },
 ] as const;
-
-export type CommandName = (typeof commandTable)[number]['name'];
 
 /** Longest command name: tokens longer than this cannot be commands (no lookup needed). */
 const MAX_NAME = 16;

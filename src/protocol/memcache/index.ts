@@ -23,5 +23,3 @@ export const memcacheProtocol: Protocol = {
 };
 
 export { commandTable, CommandKind } from './command-table';
-export { ReplyType } from './reply-scanner';
-export { CLIENT_ERRORS } from './local-replies';

@@ -34,7 +34,6 @@ export const ReplyType = {
   clientError: 10,
   serverError: 11,
 } as const;
-export type ReplyTypeValue = (typeof ReplyType)[keyof typeof ReplyType];
 
 /**
  * One-line replies by their first word; `text`: ` <text>` may follow the word; `error`: the line may

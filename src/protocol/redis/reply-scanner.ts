@@ -14,7 +14,6 @@ export const ReplyType = {
   bulk: 3,
   array: 4,
 } as const;
-export type ReplyTypeValue = (typeof ReplyType)[keyof typeof ReplyType];
 
 const S = {
   /** Expecting a type byte (top level or array element). */
