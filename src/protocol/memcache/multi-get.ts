@@ -15,9 +15,10 @@ import { MERGE_COPY_LIMIT, type ServerOf } from '../types';
 import { allocSmall, slice } from '../slice';
 
 const SPACE = 32;
+const CR = 13;
 const LF = 10;
-const VALUE = Buffer.from('VALUE', 'latin1');
-const END = Buffer.from('END', 'latin1');
+const VALUE_SPACE = Buffer.from('VALUE ', 'latin1');
+const END_LINE = Buffer.from('END\r\n', 'latin1');
 /** `<verb> ` per command-table index. */
 const VERBS = commandTable.map((c) => Buffer.from(`${c.name} `, 'latin1'));
 
@@ -136,17 +137,27 @@ export function mergeMultiGet(msg: Msg): void {
     } else msg.err = 'EINVAL';
     return;
   }
-  if (fragmentOf === null || !indexBlocks(frags)) {
+  if (fragmentOf === null || !indexBlocks(frags, keys.length)) {
     dropFragments(frags.length);
     msg.err = 'EINVAL';
     return;
   }
-  // For each requested key in order: the next unused block with that key in its server's sub-reply.
+  // A sub-reply with a block for every key sent to its server holds them in the order sent (memcached
+  // answers keys in order and skips only the missing ones), so its blocks are taken in turn; the key
+  // is compared only where a sub-reply has fewer blocks than keys.
+  for (let f = 0; f < frags.length; f++) keysOf[f] = 0;
+  for (let i = 0; i < keys.length; i++) keysOf[fragmentOf[i]]++;
   let bytes = localReplies.end.length;
   let chosen = 0;
   for (let i = 0; i < keys.length; i++) {
     const f = fragmentOf[i];
     const buf = fragBuf[f];
+    if (keysOf[f] === firstBlock[f + 1] - firstBlock[f]) {
+      const j = nextBlock[f]++;
+      chosenBlock[chosen++] = j;
+      bytes += blockEnd[j] - blockStart[j];
+      continue;
+    }
     for (let j = nextBlock[f]; j < firstBlock[f + 1]; j++) {
       if (blockUsed[j] === 1 || !syntax.rangeEquals(buf, keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i])) continue;
       blockUsed[j] = 1;
@@ -194,6 +205,8 @@ const fragBuf: Buffer[] = [];
 const EMPTY = Buffer.alloc(0);
 let firstBlock = new Int32Array(16);
 let nextBlock = new Int32Array(16);
+/** Per fragment: how many of the client's keys went to it. */
+let keysOf = new Int32Array(16);
 let blockFrag = new Int32Array(64);
 let keyStart = new Int32Array(64);
 let keyEnd = new Int32Array(64);
@@ -226,48 +239,51 @@ function growBlocks(n: number): void {
 
 /**
  * Index the `VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n ... END\r\n` blocks of every
- * sub-reply into the scratch arrays (fragment f's blocks are firstBlock[f] .. firstBlock[f+1]).
+ * sub-reply into the scratch arrays (fragment f's blocks are firstBlock[f] .. firstBlock[f+1]), reading
+ * each header line once. There are at most `maxBlocks` (memcached answers each key sent at most once).
  * False if a sub-reply is not such a list (the reply scanner should have refused it).
  */
-function indexBlocks(frags: Msg[]): boolean {
+function indexBlocks(frags: Msg[], maxBlocks: number): boolean {
   if (firstBlock.length < frags.length + 1) {
     firstBlock = new Int32Array((frags.length + 1) * 2);
     nextBlock = new Int32Array((frags.length + 1) * 2);
+    keysOf = new Int32Array((frags.length + 1) * 2);
   }
+  growBlocks(maxBlocks);
   let n = 0;
   for (let f = 0; f < frags.length; f++) {
     const reply = frags[f].reply;
     if (reply === null) return false;
     const buf = reply.length === 1 ? reply[0] : Buffer.concat(reply, frags[f].replyBytes);
+    const len = buf.length;
     fragBuf[f] = buf;
     firstBlock[f] = n;
     nextBlock[f] = n;
     let pos = 0;
     for (;;) {
-      let lf = pos;
-      while (lf < buf.length && buf[lf] !== LF) lf++;
-      if (lf >= buf.length || lf - pos < 4) return false;
-      if (lf - pos === 4 && syntax.startsWith(buf, pos, buf.length, END)) break; // END\r\n
-      if (!syntax.startsWith(buf, pos, buf.length, VALUE) || buf[pos + 5] !== SPACE) return false;
-      // Tokens after VALUE: key, flags, bytes[, cas]; the line ends with CR before lf.
-      let i = pos + 6;
+      if (syntax.startsWith(buf, pos, len, END_LINE)) break;
+      if (n === maxBlocks || !syntax.startsWith(buf, pos, len, VALUE_SPACE)) return false;
+      // Tokens after `VALUE `: key, flags, bytes, then an optional cas and CRLF.
+      let i = pos + VALUE_SPACE.length;
       const ks = i;
-      while (i < lf - 1 && buf[i] !== SPACE) i++;
+      while (i < len && buf[i] !== SPACE && buf[i] !== LF) i++;
       const ke = i;
+      if (ke === ks || buf[i] !== SPACE) return false;
       i++;
-      while (i < lf - 1 && buf[i] !== SPACE) i++; // flags
+      while (i < len && buf[i] !== SPACE && buf[i] !== LF) i++; // flags
+      if (buf[i] !== SPACE) return false;
       i++;
+      const digits = i;
       let dataLen = 0;
-      let digits = 0;
-      for (; i < lf - 1 && buf[i] !== SPACE; i++, digits++) {
+      for (; i < len; i++) {
         const d = buf[i] - 48;
-        if (d < 0 || d > 9) return false;
+        if (d < 0 || d > 9) break;
         dataLen = dataLen * 10 + d;
       }
-      if (ke === ks || digits === 0 || dataLen > MAX_DATA_LENGTH) return false;
-      const end = lf + 1 + dataLen + 2;
-      if (end > buf.length) return false;
-      growBlocks(n + 1);
+      if (i === digits || i - digits > 10 || dataLen > MAX_DATA_LENGTH) return false;
+      while (i < len && buf[i] !== LF) i++; // [ <cas>] and CR
+      const end = i + 1 + dataLen + 2;
+      if (i >= len || buf[i - 1] !== CR || end > len) return false;
       blockFrag[n] = f;
       keyStart[n] = ks;
       keyEnd[n] = ke;

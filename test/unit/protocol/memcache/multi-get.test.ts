@@ -107,6 +107,20 @@ describe('memcache multi-get merge', () => {
     assert.equal(roundTrip('get x a c zz b y\r\n').reply, v('a') + v('c') + v('b') + 'END\r\n');
   });
 
+  test('a server that answers every key and one that misses some, in the same request', () => {
+    // Server 2 holds b and e (its blocks are taken in turn); server 1 misses y of y, a, d (matched by key).
+    for (const seed of [1, 2]) assert.equal(roundTrip('get y b a e d\r\n', seed).reply, v('b') + v('a') + v('e') + v('d') + 'END\r\n');
+  });
+
+  test('a sub-reply with more VALUE blocks than keys sent to its server fails with Invalid argument', () => {
+    const msg = scanOne('get a b\r\n');
+    const frags = memcacheProtocol.split(msg, serverOf);
+    deliver(frags[0], v('a') + v('a') + 'END\r\n', 1);
+    deliver(frags[1], serve(frags[1], false), 1);
+    memcacheProtocol.merge(msg);
+    assert.equal(msg.err, 'EINVAL');
+  });
+
   test('a key asked twice gets its value twice, also across servers', () => {
     assert.equal(roundTrip('get a b a c a\r\n').reply, v('a') + v('b') + v('a') + v('c') + v('a') + 'END\r\n');
   });
