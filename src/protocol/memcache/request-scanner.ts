@@ -67,6 +67,8 @@ export class RequestScanner implements ClientCodec {
   /** Bytes of the current data block (data + CRLF) not yet seen. */
   private remaining = 0;
   private readonly peek = Buffer.alloc(16);
+  /** The current line has a NUL or LF byte (set by tokenize). */
+  private lineHasNulOrLf = false;
   /** The chunk holding the current line and its offsets there (valid only during onLine). */
   private lineChunk: Buffer = EMPTY;
   private linePos = 0;
@@ -215,8 +217,11 @@ export class RequestScanner implements ClientCodec {
       while (buf[i] === SPACE) i++;
       start = i;
       while (i < e && buf[i] !== SPACE) i++;
-      const check = syntax.checkKey(buf, start, i, this.maxKey);
-      if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, false);
+      // Keys are read byte by byte only when the line has a byte no key may hold (tokenize saw it).
+      if (this.lineHasNulOrLf || i - start > this.maxKey) {
+        const check = syntax.checkKey(buf, start, i, this.maxKey);
+        if (check !== KeyCheck.ok) return this.refuse(sink, keyErrors[check], cmd, false);
+      }
       if (keys !== null) keys.push(buf, start, i);
     }
     if (keys === null) return this.forward(sink, cmd, buf, start, i, false);
@@ -328,21 +333,34 @@ export class RequestScanner implements ClientCodec {
     return n >= 2 && n <= MAX_TOKENS && syntax.equals(buf, this.ts[n - 1], this.te[n - 1], NOREPLY);
   }
 
-  /** Split buf[s, e) at runs of spaces; remembers the first MAX_TOKENS tokens, returns the count. */
+  /**
+   * Split buf[s, e) at runs of spaces; remembers the first MAX_TOKENS tokens, returns the count, and
+   * notes whether the line holds a byte no key may have (lineHasNulOrLf).
+   */
   private tokenize(buf: Buffer, s: number, e: number): number {
     let n = 0;
     let i = s;
+    let nulOrLf = false;
     for (;;) {
       while (i < e && buf[i] === SPACE) i++;
       if (i >= e) break;
       const start = i;
-      while (i < e && buf[i] !== SPACE) i++;
+      for (; i < e; i++) {
+        const c = buf[i];
+        // One comparison per byte in the usual case: every byte that ends a token or may not be in a
+        // key is at most a space.
+        if (c <= SPACE) {
+          if (c === SPACE) break;
+          if (c === 0x00 || c === LF) nulOrLf = true;
+        }
+      }
       if (n < MAX_TOKENS) {
         this.ts[n] = start;
         this.te[n] = i;
       }
       n++;
     }
+    this.lineHasNulOrLf = nulOrLf;
     return n;
   }
 }

@@ -117,6 +117,8 @@ describe('memcache request scanner: refused requests keep the connection usable'
     ['a key with DEL is forwarded', 'delete a\x7f\r\n', [fwd('delete', 'delete a\x7f\r\n', 'a\x7f')]],
     ['a key with NUL is refused: memcached would cut the line there', 'get a\0b\r\n', [local('get', CLIENT('key contains a control character'))]],
     ['a bare LF is not a line end: it ends up inside a key', 'get a\nget b\r\n', [local('get', CLIENT('key contains a control character'))]],
+    ['a NUL in the third key of a multi-get refuses it all', 'get a b c\0d e\r\n', [local('get', CLIENT('key contains a control character'))]],
+    ['other control bytes are ordinary key bytes, also in a multi-get', 'get a\tb \x10c\r\n', [split('get', 'get a\tb \x10c\r\n', ['a\tb', '\x10c'])]],
     ['gat without a key is refused', 'gat 10\r\n', [local('gat', BAD_FORMAT)]],
     ['gat with a bad exptime is refused', 'gat x k\r\n', [local('gat', CLIENT('invalid exptime argument'))]],
     ['incr with a negative delta is refused', 'incr k -1\r\n', [local('incr', CLIENT('invalid numeric delta argument'))]],
