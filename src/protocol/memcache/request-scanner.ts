@@ -28,8 +28,10 @@ const BINARY_MAGIC = 0x80;
 const MAX_LINE = 2048;
 /** Our bound for multi-get lines (memcached has none): ~4000 keys of 250 bytes. */
 const MAX_RETRIEVAL_LINE = 1 << 20;
-/** Tokens remembered per line; more are counted, never needed except as get/gat keys. */
-const MAX_TOKENS = 8;
+/** Tokens remembered per line: enough for the keys of most multi-gets; later keys are found again. */
+const TOKENS_KEPT = 32;
+/** Only a line of at most this many tokens is looked at for a trailing `noreply`. */
+const NOREPLY_MAX_TOKENS = 8;
 
 const EMPTY = Buffer.alloc(0);
 const NOREPLY = Buffer.from('noreply', 'latin1');
@@ -59,9 +61,9 @@ export class RequestScanner implements ClientCodec {
   private state: StateValue = State.line;
   private readonly lines = new LineReader();
   private readonly maxKey: number;
-  /** Start and end offsets of the current line's first MAX_TOKENS tokens. */
-  private readonly ts = new Int32Array(MAX_TOKENS);
-  private readonly te = new Int32Array(MAX_TOKENS);
+  /** Start and end offsets of the current line's first TOKENS_KEPT tokens. */
+  private readonly ts = new Int32Array(TOKENS_KEPT);
+  private readonly te = new Int32Array(TOKENS_KEPT);
   /** The storage request whose data block is being read. */
   private msg: Msg | null = null;
   /** Bytes of the current data block (data + CRLF) not yet seen. */
@@ -213,10 +215,15 @@ export class RequestScanner implements ClientCodec {
     const e = this.lines.end;
     let i = this.te[first - 1];
     let start = i;
-    for (let k = 0; k < nkeys; k++) {
-      while (buf[i] === SPACE) i++;
-      start = i;
-      while (i < e && buf[i] !== SPACE) i++;
+    for (let t = first; t < n; t++) {
+      if (t < TOKENS_KEPT) {
+        start = this.ts[t];
+        i = this.te[t];
+      } else {
+        while (buf[i] === SPACE) i++;
+        start = i;
+        while (i < e && buf[i] !== SPACE) i++;
+      }
       // Keys are read byte by byte only when the line has a byte no key may hold (tokenize saw it).
       if (this.lineHasNulOrLf || i - start > this.maxKey) {
         const check = syntax.checkKey(buf, start, i, this.maxKey);
@@ -328,13 +335,13 @@ export class RequestScanner implements ClientCodec {
     sink.onFramingError(reply, reason);
   }
 
-  /** The line's last token is `noreply` (only meaningful for lines of at most MAX_TOKENS tokens). */
+  /** The line's last token is `noreply` (only looked at in lines of at most NOREPLY_MAX_TOKENS tokens). */
   private saysNoreply(buf: Buffer, n: number): boolean {
-    return n >= 2 && n <= MAX_TOKENS && syntax.equals(buf, this.ts[n - 1], this.te[n - 1], NOREPLY);
+    return n >= 2 && n <= NOREPLY_MAX_TOKENS && syntax.equals(buf, this.ts[n - 1], this.te[n - 1], NOREPLY);
   }
 
   /**
-   * Split buf[s, e) at runs of spaces; remembers the first MAX_TOKENS tokens, returns the count, and
+   * Split buf[s, e) at runs of spaces; remembers the first TOKENS_KEPT tokens, returns the count, and
    * notes whether the line holds a byte no key may have (lineHasNulOrLf).
    */
   private tokenize(buf: Buffer, s: number, e: number): number {
@@ -354,7 +361,7 @@ export class RequestScanner implements ClientCodec {
           if (c === 0x00 || c === LF) nulOrLf = true;
         }
       }
-      if (n < MAX_TOKENS) {
+      if (n < TOKENS_KEPT) {
         this.ts[n] = start;
         this.te[n] = i;
       }

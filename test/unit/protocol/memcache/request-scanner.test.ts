@@ -60,6 +60,16 @@ describe('memcache request scanner: commands', () => {
   cases.push(['set accepts a negative exptime', 'set k 0 -1 1\r\nx\r\n', [fwd('set', 'set k 0 -1 1\r\nx\r\n', 'k')]]);
   cases.push(['a 250-byte key is accepted', `get ${'k'.repeat(250)}\r\n`, [fwd('get', `get ${'k'.repeat(250)}\r\n`, 'k'.repeat(250))]]);
   cases.push(['keys may hold bytes above 0x7f', 'get caf\xe9\r\n', [fwd('get', 'get caf\xe9\r\n', 'caf\xe9')]]);
+  // The scanner keeps the first 32 tokens of a line and finds later keys again: cross that boundary.
+  const many = Array.from({ length: 40 }, (_, i) => `key${i}`);
+  const manyLine = `get ${many.map((k, i) => (i % 7 === 3 ? `  ${k}` : k)).join(' ')} \r\n`;
+  cases.push(['a multi-get of 40 keys keeps every key in order, with runs of spaces', manyLine, [split('get', manyLine, many)]]);
+  const gatLine = `gat 100 ${many.join(' ')}\r\n`;
+  cases.push(['gat with 40 keys splits by every key, not the exptime', gatLine, [split('gat', gatLine, many)]]);
+  const withLong = many.map((k, i) => (i === 35 ? 'k'.repeat(251) : k));
+  cases.push(['a key over 250 bytes after the 32nd token refuses the multi-get', `get ${withLong.join(' ')}\r\n`, [local('get', CLIENT('key too long'))]]);
+  const withNul = many.map((k, i) => (i === 36 ? 'a\0b' : k));
+  cases.push(['a NUL in a key after the 32nd token refuses the multi-get', `get ${withNul.join(' ')}\r\n`, [local('get', CLIENT('key contains a control character'))]]);
 
   for (const [title, input, expected] of cases) test(title, () => expectScan(input, expected));
 
