@@ -16,11 +16,15 @@ import { allocSmall, slice } from '../slice';
 
 const SPACE = 32;
 const CR = 13;
+const ZERO = 48;
+const NINE = 57;
 const LF = 10;
 const VALUE_SPACE = Buffer.from('VALUE ', 'latin1');
 const END_LINE = Buffer.from('END\r\n', 'latin1');
 /** `<verb> ` per command-table index. */
 const VERBS = commandTable.map((c) => Buffer.from(`${c.name} `, 'latin1'));
+/** Per command-table index: its VALUE lines end with a cas unique. */
+const WITH_CAS = commandTable.map((c) => c.name === 'gets' || c.name === 'gats');
 
 /** msg.proto of a split retrieval request. */
 export class MultiGet {
@@ -137,7 +141,14 @@ export function mergeMultiGet(msg: Msg): void {
     } else msg.err = 'EINVAL';
     return;
   }
-  if (fragmentOf === null || !indexBlocks(frags, keys.length)) {
+  if (fragmentOf === null) {
+    msg.err = 'EINVAL';
+    return;
+  }
+  if (keysOf.length < frags.length) keysOf = new Int32Array(frags.length * 2);
+  for (let f = 0; f < frags.length; f++) keysOf[f] = 0;
+  for (let i = 0; i < keys.length; i++) keysOf[fragmentOf[i]]++;
+  if (!indexBlocks(frags, keys.length, WITH_CAS[msg.cmd])) {
     dropFragments(frags.length);
     msg.err = 'EINVAL';
     return;
@@ -145,8 +156,6 @@ export function mergeMultiGet(msg: Msg): void {
   // A sub-reply with a block for every key sent to its server holds them in the order sent (memcached
   // answers keys in order and skips only the missing ones), so its blocks are taken in turn; the key
   // is compared only where a sub-reply has fewer blocks than keys.
-  for (let f = 0; f < frags.length; f++) keysOf[f] = 0;
-  for (let i = 0; i < keys.length; i++) keysOf[fragmentOf[i]]++;
   let bytes = localReplies.end.length;
   let chosen = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -243,11 +252,10 @@ function growBlocks(n: number): void {
  * each header line once. There are at most `maxBlocks` (memcached answers each key sent at most once).
  * False if a sub-reply is not such a list (the reply scanner should have refused it).
  */
-function indexBlocks(frags: Msg[], maxBlocks: number): boolean {
+function indexBlocks(frags: Msg[], maxBlocks: number, withCas: boolean): boolean {
   if (firstBlock.length < frags.length + 1) {
     firstBlock = new Int32Array((frags.length + 1) * 2);
     nextBlock = new Int32Array((frags.length + 1) * 2);
-    keysOf = new Int32Array((frags.length + 1) * 2);
   }
   growBlocks(maxBlocks);
   let n = 0;
@@ -263,35 +271,37 @@ function indexBlocks(frags: Msg[], maxBlocks: number): boolean {
     for (;;) {
       if (syntax.startsWith(buf, pos, len, END_LINE)) break;
       if (n === maxBlocks || !syntax.startsWith(buf, pos, len, VALUE_SPACE)) return false;
-      // Tokens after `VALUE `: key, flags, bytes, then an optional cas and CRLF.
-      let i = pos + VALUE_SPACE.length;
-      const ks = i;
-      while (i < len && buf[i] !== SPACE && buf[i] !== LF) i++;
-      const ke = i;
-      if (ke === ks || buf[i] !== SPACE) return false;
-      i++;
-      while (i < len && buf[i] !== SPACE && buf[i] !== LF) i++; // flags
-      if (buf[i] !== SPACE) return false;
-      i++;
-      const digits = i;
-      let dataLen = 0;
-      for (; i < len; i++) {
-        const d = buf[i] - 48;
-        if (d < 0 || d > 9) break;
-        dataLen = dataLen * 10 + d;
+      // The header's end, then its numbers read backwards from there: the cas unique if the command
+      // asked for one, then <bytes>. The key is read only for a sub-reply that misses keys (below).
+      const lf = buf.indexOf(LF, pos + VALUE_SPACE.length);
+      if (lf < 0 || buf[lf - 1] !== CR) return false;
+      let i = lf - 2;
+      if (withCas) {
+        while (i > pos && buf[i] !== SPACE) i--;
+        i--;
       }
-      if (i === digits || i - digits > 10 || dataLen > MAX_DATA_LENGTH) return false;
-      while (i < len && buf[i] !== LF) i++; // [ <cas>] and CR
-      const end = i + 1 + dataLen + 2;
-      if (i >= len || buf[i - 1] !== CR || end > len) return false;
+      const last = i;
+      let dataLen = 0;
+      for (let scale = 1; i > pos && buf[i] >= ZERO && buf[i] <= NINE; i--, scale *= 10) dataLen += (buf[i] - ZERO) * scale;
+      const ks = pos + VALUE_SPACE.length;
+      if (i === last || last - i > 10 || i <= ks || buf[i] !== SPACE || dataLen > MAX_DATA_LENGTH) return false;
+      const end = lf + 1 + dataLen + 2;
+      if (end > len || buf[end - 2] !== CR || buf[end - 1] !== LF) return false;
       blockFrag[n] = f;
-      keyStart[n] = ks;
-      keyEnd[n] = ke;
+      keyStart[n] = ks; // keyEnd is found below, when it is needed
       blockStart[n] = pos;
       blockEnd[n] = end;
       blockUsed[n] = 0;
       n++;
       pos = end;
+    }
+    // Keys are compared only in a sub-reply with fewer blocks than keys sent: find where they end.
+    if (n - firstBlock[f] !== keysOf[f]) {
+      for (let j = firstBlock[f]; j < n; j++) {
+        let k = keyStart[j];
+        while (k < blockEnd[j] && buf[k] !== SPACE) k++;
+        keyEnd[j] = k;
+      }
     }
   }
   firstBlock[frags.length] = n;

@@ -133,6 +133,25 @@ describe('memcache multi-get merge', () => {
     assert.equal(roundTrip('gets b a\r\n', 4, true).reply, v('b', ' 1234') + v('a', ' 1234') + 'END\r\n');
   });
 
+  test('gets with missing keys matches blocks by key, past their cas', () => {
+    assert.equal(roundTrip('gets y b a d\r\n', 2, true).reply, v('b', ' 1234') + v('a', ' 1234') + v('d', ' 1234') + 'END\r\n');
+  });
+
+  test('a sub-reply whose VALUE header or data is malformed fails with Invalid argument', () => {
+    // Set directly: the reply scanner would refuse these before the merge sees them.
+    for (const bad of ['VALUE 5\r\nhello\r\nEND\r\n', 'VALUE a 7 5\r\nhelloXYEND\r\n', 'VALUE a 7 99\r\nhello\r\nEND\r\n', 'VALUE a 7 x\r\nhello\r\nEND\r\n', 'VALUE a 7 5\nhello\r\nEND\r\n']) {
+      const msg = scanOne('get a y b\r\n');
+      const frags = memcacheProtocol.split(msg, serverOf);
+      frags[0].reply = [b(bad)];
+      frags[0].replyBytes = bad.length;
+      frags[0].replyType = ReplyType.valueList;
+      frags[0].done = true;
+      deliver(frags[1], serve(frags[1], false), 1);
+      memcacheProtocol.merge(msg);
+      assert.equal(msg.err, 'EINVAL', JSON.stringify(bad));
+    }
+  });
+
   test('the merged reply is one buffer holding each block once, and replyBytes is its length', () => {
     const { msg, frags } = roundTrip('get a b c d e f\r\n', 5);
     const reply = msg.reply ?? [];
