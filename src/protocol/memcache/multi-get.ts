@@ -2,8 +2,9 @@
 // (`get k1 k2 \r\n`, nutcracker's exact form with its trailing space), and the merge of sub-replies.
 // Unlike nutcracker, the merge puts VALUE blocks in the client's key order even when keys are missing:
 // for each requested key, the next unused block *with that key* from its server's sub-reply.
-// Blocks are located by re-reading only their header lines; small replies are copied once into one
-// buffer, large values are passed on as slices (never copied).
+// Blocks are located from their header lines' ends and numbers (keys are read only in a sub-reply
+// that misses some); small replies are copied once into one buffer, large values are passed on as
+// slices (never copied).
 
 import { KeyList, Msg, MsgAction } from '../../proxy/msg';
 import { commandTable } from './command-table';
