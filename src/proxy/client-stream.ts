@@ -15,28 +15,18 @@
 import * as net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { SocketReader } from './socket-reader';
-import { batchParts } from './write-batch';
+import { WRITE_PENDING, writeParts, type WritableHandle, type WriteOwner } from './handle-write';
 
 /** What a libuv stream handle (TCPWrap or PipeWrap) offers to JavaScript. */
-interface StreamHandle {
+interface StreamHandle extends WritableHandle {
   onread: (this: StreamHandle) => Uint8Array | undefined;
   readStart(): number;
   readStop(): number;
   useUserBuffer(buf: Uint8Array): void;
-  writeBuffer(req: WriteReq, buf: Uint8Array): number;
-  writev(req: WriteReq, chunks: Uint8Array[], allBuffers: true): number;
   shutdown(req: ShutdownReq): number;
   close(callback: () => void): void;
   setNoDelay?(on: boolean): number;
   setKeepAlive?(on: boolean, delaySeconds: number): number;
-  [OWNER]?: ClientStream;
-}
-
-interface WriteReq {
-  oncomplete: (this: WriteReq, status: number) => void;
-  bytes: number;
-  /** Keeps what is being written alive until the kernel has it. */
-  buffer: Buffer | Buffer[] | null;
   [OWNER]?: ClientStream;
 }
 
@@ -47,34 +37,16 @@ interface ShutdownReq {
 }
 
 interface StreamBinding {
-  WriteWrap: new () => WriteReq;
   ShutdownWrap: new () => ShutdownReq;
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
-  kLastWriteWasAsync: number;
 }
 
 const binding = (process as unknown as { binding(name: string): unknown }).binding('stream_wrap') as StreamBinding;
-const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteWasAsync } = binding;
+const { ShutdownWrap, streamBaseState, kReadBytesOrError } = binding;
 const { UV_EOF, UV_ENOTCONN } = (process as unknown as { binding(name: string): { UV_EOF: number; UV_ENOTCONN: number } }).binding('uv');
 
 const OWNER = Symbol('clientStream');
-
-function newWriteReq(): WriteReq {
-  const req = new WriteWrap();
-  req.oncomplete = onWriteDone;
-  req.bytes = 0;
-  req.buffer = null;
-  req[OWNER] = undefined;
-  return req;
-}
-
-/**
- * The request object for the next write. A write the kernel takes at once (nearly every one) never
- * gives its request to C++ (libuv's try-write path), so the same object serves the next write; a
- * write that has to wait keeps its request until oncomplete, and a new spare is made.
- */
-let spare: WriteReq = newWriteReq();
 
 /** What the connection hears from its stream. */
 export interface ClientStreamEvents {
@@ -89,7 +61,7 @@ export interface ClientStreamEvents {
   onIdleRetry(): void;
 }
 
-export class ClientStream {
+export class ClientStream implements WriteOwner {
   /** Bytes written but not yet taken by the kernel (net.Socket's writableLength). */
   writableLength = 0;
   private readonly reader: SocketReader;
@@ -135,20 +107,9 @@ export class ClientStream {
   /** Write a batch of parts (see batchParts) in one write or writev. */
   write(parts: Buffer[], total: number): void {
     if (this.destroyed || this.ending) return;
-    const batch = batchParts(parts, total);
-    const req = spare;
-    const err = Array.isArray(batch) ? this.handle.writev(req, batch, true) : this.handle.writeBuffer(req, batch);
-    if (err !== 0) {
-      spare = newWriteReq(); // C++ may have wrapped it before failing: not reused
-      return this.fail();
-    }
-    if (streamBaseState[kLastWriteWasAsync] !== 0) {
-      spare = newWriteReq();
-      req.bytes = total;
-      req.buffer = batch;
-      req[OWNER] = this;
-      this.writableLength += total;
-    }
+    const r = writeParts(this.handle, parts, total, this);
+    if (r === WRITE_PENDING) this.writableLength += total;
+    else if (r < 0) this.fail();
   }
 
   /** Nothing handed to onData so far is referenced any more: the reader may reuse its memory. */
@@ -212,10 +173,9 @@ export class ClientStream {
     return undefined;
   }
 
-  writeDone(req: WriteReq, status: number): void {
-    req.buffer = null;
+  writeDone(bytes: number, status: number): void {
     if (this.destroyed) return;
-    this.writableLength -= req.bytes;
+    this.writableLength -= bytes;
     if (status < 0) return this.fail();
     if (this.writableLength === 0) this.events.onDrain();
   }
@@ -231,11 +191,6 @@ export class ClientStream {
 function onRead(this: StreamHandle): Uint8Array | undefined {
   const stream = this[OWNER];
   return stream === undefined ? undefined : stream.read(streamBaseState[kReadBytesOrError]);
-}
-
-function onWriteDone(this: WriteReq, status: number): void {
-  const stream = this[OWNER];
-  if (stream !== undefined) stream.writeDone(this, status);
 }
 
 function onShutdownDone(this: ShutdownReq, status: number): void {

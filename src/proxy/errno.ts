@@ -1,6 +1,8 @@
 // Data-path error codes and the text a client sees for each (glibc strerror wording, as nutcracker
 // sends them: spec §6.9, §7.4). One table; protocols format the text into their own error reply.
 
+import { getSystemErrorName } from 'node:util';
+
 export const ERRNO = {
   unknown: { code: 0, text: 'unknown' },
   ECONNREFUSED: { code: 111, text: 'Connection refused' },
@@ -28,4 +30,9 @@ export function errnoOf(err: NodeJS.ErrnoException | null | undefined): ErrnoNam
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') return 'EHOSTDOWN';
   if (code && code in ERRNO) return code as ErrnoName;
   return 'unknown';
+}
+
+/** The same for a libuv status (a negative errno, as handle callbacks report it). */
+export function errnoOfStatus(status: number): ErrnoName {
+  return errnoOf({ code: getSystemErrorName(status) } as NodeJS.ErrnoException);
 }
