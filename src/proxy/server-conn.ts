@@ -6,6 +6,7 @@
 //                 ▲ connect: AUTH/SELECT first                 (internal ones are swallowed)
 
 import * as net from 'node:net';
+import { constants as osConstants } from 'node:os';
 import type { ReplySink, ServerCodec } from '../protocol/types';
 import { nowMs, wake } from './clock';
 import { ERRNO, errnoOf, errnoOfStatus, type ErrnoName } from './errno';
@@ -29,6 +30,9 @@ export type CloseKindValue = (typeof CloseKind)[keyof typeof CloseKind];
  * check runs only when a client could reuse its read memory.
  */
 const writing: ServerConn[] = [];
+
+/** libuv reports errors as negative errno values. */
+const UV_ECANCELED = -osConstants.errno.ECANCELED;
 
 /** True when every request byte handed to a server socket is in the kernel (or its socket is closed). */
 export function serverWritesSettled(): boolean {
@@ -189,7 +193,9 @@ export class ServerConn implements Flushable, ReplySink, ReplySource, WriteOwner
 
   writeDone(bytes: number, status: number): void {
     this.pendingWriteBytes -= bytes;
-    if (status < 0) this.close(errnoOfStatus(status), CloseKind.err); // after close(): ECANCELED, ignored
+    // ECANCELED: the handle was closed under the write — by close() here, or by the net.Socket on a
+    // read error, whose 'close' event follows with that error (the one to report).
+    if (status < 0 && status !== UV_ECANCELED) this.close(errnoOfStatus(status), CloseKind.err);
   }
 
   onReply(parts: Buffer[], bytes: number, replyType: number, failure: boolean): void {
