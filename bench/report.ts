@@ -83,6 +83,7 @@ function checkLines(scenarios: readonly ScenarioSummary[]): string[] {
       const verdict = c.pass === null ? 'n/a ' : c.pass ? 'ok  ' : 'MISS';
       lines.push(`- ${verdict} ${s.title}: ${c.what} ${num(c.value, 2)} (target ${c.limit})`);
     }
+    if (s.checks.length === 0) lines.push(`- ${s.title}: no target (reported only)`);
   }
   return lines;
 }

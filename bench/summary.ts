@@ -70,10 +70,11 @@ function check(what: string, limit: string, value: number | undefined, pass: (v:
 
 /**
  * `ours` names the variant compared with nutcracker (the `--workers` instance by default).
- * `target` is the scenario's throughput target (null: throughput is not what the scenario measures).
+ * `target` is the scenario's throughput target (null: throughput is not what the scenario measures);
+ * `checked: false`: no target at all, the CPU and RSS budgets included (reported only).
  */
 export function summarizeScenario(
-  scenario: { id: string; title: string; target: number | null },
+  scenario: { id: string; title: string; target: number | null; checked?: boolean },
   rounds: readonly RoundResult[],
   ours = 'ours',
 ): ScenarioSummary {
@@ -93,6 +94,7 @@ export function summarizeScenario(
     rssRatio: ratio(o?.rssKb, nc?.rssKb),
     checks: [],
   };
+  if (scenario.checked === false) return summary;
   const target = scenario.target;
   if (target !== null) {
     summary.checks.push(check('throughput ours/nutcracker', `>= ${target.toFixed(2)}`, summary.oursVsNutcracker, (v) => v >= target));

@@ -57,6 +57,17 @@ test('a missed target fails its check and an unmeasurable one is neither pass no
   );
 });
 
+test('a scenario marked checked: false is summarized with its ratios and no checks', () => {
+  const all = [
+    ...rounds('nutcracker', [{ opsPerSec: 100, cpuUsPerReq: 10 }]),
+    ...rounds('ours', [{ opsPerSec: 80, cpuUsPerReq: 20 }]),
+  ];
+  const s = summarizeScenario({ id: 'r', title: 'R', target: null, checked: false }, all);
+  assert.equal(s.oursVsNutcracker, 0.8);
+  assert.equal(s.cpuRatio, 2);
+  assert.deepEqual(s.checks, []);
+});
+
 test('the report shows one row per scenario, "fail" for a variant with no good round, and the misses', () => {
   const ok = summarizeScenario({ id: 'a', title: 'A scenario', target: 1.0 }, [
     ...rounds('direct', [{ opsPerSec: 3000 }]),
