@@ -9,13 +9,14 @@
 // net.Socket is made for it, and a ClientStream drives it with the same calls net.Socket makes
 // (readStart/readStop, writeBuffer/writev, shutdown, close).
 //
-// The handle API is Node's internal stream_wrap binding (stable since Node 12, still what net.js
-// uses); a TLS listener will need a ClientStream over a TLSSocket instead, with the same surface.
+// The handle API is Node's internal stream_wrap binding (stream-binding.ts); a TLS listener will need
+// a ClientStream over a TLSSocket instead, with the same surface.
 
 import * as net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { SocketReader } from './socket-reader';
 import { WRITE_PENDING, writeParts, type WritableHandle, type WriteOwner } from './handle-write';
+import { streamBinding } from './stream-binding';
 
 /** What a libuv stream handle (TCPWrap or PipeWrap) offers to JavaScript. */
 interface StreamHandle extends WritableHandle {
@@ -36,14 +37,8 @@ interface ShutdownReq {
   [OWNER]?: ClientStream;
 }
 
-interface StreamBinding {
-  ShutdownWrap: new () => ShutdownReq;
-  streamBaseState: Int32Array;
-  kReadBytesOrError: number;
-}
-
-const binding = (process as unknown as { binding(name: string): unknown }).binding('stream_wrap') as StreamBinding;
-const { ShutdownWrap, streamBaseState, kReadBytesOrError } = binding;
+const { streamBaseState, kReadBytesOrError } = streamBinding;
+const ShutdownWrap = streamBinding.ShutdownWrap as new () => ShutdownReq;
 const { UV_EOF, UV_ENOTCONN } = (process as unknown as { binding(name: string): { UV_EOF: number; UV_ENOTCONN: number } }).binding('uv');
 
 const OWNER = Symbol('clientStream');

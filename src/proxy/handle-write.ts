@@ -3,10 +3,8 @@
 // kernel takes the bytes at once, no buffered-chunk records, no nextTick to finish each write. Used
 // by accepted client connections (client-stream.ts) and by server connections, whose net.Socket
 // keeps connecting, reading and closing while writes bypass it (server-conn.ts).
-//
-// The handle API is Node's internal stream_wrap binding (stable since Node 12, still what net.js
-// uses).
 
+import { streamBinding } from './stream-binding';
 import { batchParts } from './write-batch';
 
 /** The write side of a libuv stream handle, as JavaScript sees it. */
@@ -28,14 +26,8 @@ interface WriteReq {
   owner: WriteOwner | null;
 }
 
-interface StreamBinding {
-  WriteWrap: new () => WriteReq;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
-}
-
-const binding = (process as unknown as { binding(name: string): unknown }).binding('stream_wrap') as StreamBinding;
-const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
+const { streamBaseState, kLastWriteWasAsync } = streamBinding;
+const WriteWrap = streamBinding.WriteWrap as new () => WriteReq;
 
 /** writeParts() result: the write waits in libuv; its owner's writeDone() follows. */
 export const WRITE_PENDING = 1;
