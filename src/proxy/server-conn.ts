@@ -26,8 +26,9 @@ export type CloseKindValue = (typeof CloseKind)[keyof typeof CloseKind];
  * Server connections whose last write the kernel did not take at once. Their buffers are still read
  * by libuv, so while one is unfinished no client may read over request bytes it was handed (see
  * markIdle in client-conn.ts): a reply or a failure can finish a request before all its bytes have
- * left (memcached answers an oversized SET before swallowing its data). Checked, not evented: the
- * check runs only when a client could reuse its read memory.
+ * left (memcached answers an oversized SET before swallowing its data). Checked rather than counted
+ * from writeDone(): a connection that closes is settled at once, before libuv gets round to
+ * cancelling its pending write.
  */
 const writing: ServerConn[] = [];
 
@@ -56,8 +57,8 @@ export class ServerConn implements Flushable, ReplySink, ReplySource, WriteOwner
   private readonly socket: net.Socket;
   /**
    * The socket's libuv handle once connected. The net.Socket connects, reads (through `onread`) and
-   * closes; writes go to the handle directly (handle-write.ts): a Writable stream's per-write
-   * bookkeeping cost 3-9% of the proxy's CPU per request.
+   * closes; writes go to the handle directly (handle-write.ts): the Writable stream's bookkeeping per
+   * write cost 5.5% of the proxy's CPU per 16 KiB SET (pinned A/B, docs/benchmarks.md).
    */
   private handle: WritableHandle | null = null;
   /** Bytes of writes waiting in libuv (see writeParts). */
