@@ -26,13 +26,16 @@ export type ErrnoName = keyof typeof ERRNO;
 
 /** Map a Node socket error (err.code like 'ECONNREFUSED') to our table; codes it does not list become `unknown` (nutcracker sends "unknown" for errno 0 too). */
 export function errnoOf(err: NodeJS.ErrnoException | null | undefined): ErrnoName {
-  const code = err?.code;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') return 'EHOSTDOWN';
-  if (code && code in ERRNO) return code as ErrnoName;
-  return 'unknown';
+  return errnoOfCode(err?.code);
 }
 
 /** The same for a libuv status (a negative errno, as handle callbacks report it). */
 export function errnoOfStatus(status: number): ErrnoName {
-  return errnoOf({ code: getSystemErrorName(status) } as NodeJS.ErrnoException);
+  return errnoOfCode(getSystemErrorName(status));
+}
+
+function errnoOfCode(code: string | undefined): ErrnoName {
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') return 'EHOSTDOWN';
+  if (code && code in ERRNO) return code as ErrnoName;
+  return 'unknown';
 }
