@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Variant } from './bench-setup';
 import { idleConns } from './idle-conns';
 import { parseMemcaslapOutput } from './memcaslap-output';
-import { processTree, procCpuNs, procRssKb } from './proc-sample';
+import { processTree, procCpuNs, procMemoryKb } from './proc-sample';
 import { parseRedisBenchmarkCsv } from './redis-benchmark-csv';
 import { CLIENTS, MEMCASLAP_CONFIG, type Scenario } from './scenarios';
 import { runTool } from './tool-run';
@@ -27,6 +27,8 @@ export interface RoundResult {
   /** Proxy RSS: peak while the idle connections are open; baseline before they were opened (kB). */
   rssKb?: number;
   rssBaseKb?: number;
+  /** The anonymous (process-private) part of RSS: peak while the idle connections are open (kB). */
+  anonKb?: number;
   /** Idle scenario: connections that failed to open or broke. */
   failedConns?: number;
 }
@@ -79,11 +81,14 @@ async function memcaslap(s: Extract<Scenario, { tool: 'memcaslap' }>, v: Variant
 
 async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ctx: MeasureContext, pids: readonly number[]): Promise<Load> {
   const { host, port } = v.endpoints[s.pool];
-  const base = pids.length === 0 ? undefined : procRssKb(pids);
-  let peak = 0;
+  const base = pids.length === 0 ? undefined : procMemoryKb(pids).rssKb;
+  const peak = { rssKb: 0, anonKb: 0 };
   let sampler: NodeJS.Timeout | undefined;
   const sample = (): void => {
-    if (pids.length > 0) peak = Math.max(peak, procRssKb(pids));
+    if (pids.length === 0) return;
+    const now = procMemoryKb(pids);
+    peak.rssKb = Math.max(peak.rssKb, now.rssKb);
+    peak.anonKb = Math.max(peak.anonKb, now.anonKb);
   };
   const r = await idleConns({
     host,
@@ -100,8 +105,9 @@ async function idle(s: Extract<Scenario, { tool: 'idle-conns' }>, v: Variant, ct
     requests: r.answered,
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
-    rssKb: pids.length === 0 ? undefined : peak,
+    rssKb: pids.length === 0 ? undefined : peak.rssKb,
     rssBaseKb: base,
+    anonKb: pids.length === 0 ? undefined : peak.anonKb,
     failedConns: r.failed,
   };
   if (r.answered === 0) load.error = `no replies (${r.failed} of ${r.connections + r.failed} connections failed)`;

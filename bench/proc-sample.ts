@@ -43,9 +43,16 @@ export function parseSchedRuntimeNs(text: string): number | null {
   return m === null ? null : Number(m[1]) * 1e6 + Number(m[2]);
 }
 
-/** The `VmRSS:   12345 kB` line of /proc/<pid>/status; null for a zombie or kernel thread (no line). */
-export function parseVmRss(text: string): number | null {
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+/**
+ * The memory lines of /proc/<pid>/status we report. VmRSS is every resident page (the issue's
+ * measure); RssAnon only the process's own (heaps, buffers, stacks): RSS also counts the resident
+ * pages of the executable and libraries, which every process running them shares.
+ */
+export type StatusMemoryField = 'VmRSS' | 'RssAnon';
+
+/** A `VmRSS:   12345 kB` line of /proc/<pid>/status; null for a zombie or kernel thread (no line). */
+export function parseStatusKb(text: string, field: StatusMemoryField): number | null {
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
   return m === null ? null : Number(m[1]);
 }
 
@@ -148,14 +155,21 @@ export function procCpuNs(pids: readonly number[]): number {
   return ns;
 }
 
-/** VmRSS of `pids` in kB (shared pages are counted once per process, like `ps`); gone processes count 0. */
-export function procRssKb(pids: readonly number[]): number {
-  let kb = 0;
+export interface MemoryKb {
+  rssKb: number;
+  anonKb: number;
+}
+
+/** VmRSS and RssAnon of `pids` in kB (shared pages are counted once per process, like `ps`); gone processes count 0. */
+export function procMemoryKb(pids: readonly number[]): MemoryKb {
+  const total = { rssKb: 0, anonKb: 0 };
   for (const pid of pids) {
     const status = readText(`/proc/${pid}/status`);
-    kb += (status === null ? null : parseVmRss(status)) ?? 0;
+    if (status === null) continue;
+    total.rssKb += parseStatusKb(status, 'VmRSS') ?? 0;
+    total.anonKb += parseStatusKb(status, 'RssAnon') ?? 0;
   }
-  return kb;
+  return total;
 }
 
 let ticksPerSecond: number | undefined;

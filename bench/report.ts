@@ -47,6 +47,7 @@ function scenarioRow(s: ScenarioSummary): string[] {
     pair(s, (v) => v.p99Ms, 2, 'ours'),
     pair(s, (v) => v.cpuUsPerReq, 1, 'ours'),
     rss ? pair(s, (v) => mb(v.rssKb), 1, 'ours') : DASH,
+    rss ? pair(s, (v) => mb(v.anonKb), 1, 'ours') : DASH,
   ];
 }
 
@@ -104,7 +105,7 @@ export function formatReport(input: ReportInput): string {
     ...input.header,
     '',
     ...table(
-      ['scenario', 'direct ops/s', 'nutcracker ops/s', 'ours ops/s', 'ours/nutcracker', 'ours/direct', 'p99 ms nc/ours', 'CPU us/req nc/ours', 'RSS MB nc/ours'],
+      ['scenario', 'direct ops/s', 'nutcracker ops/s', 'ours ops/s', 'ours/nutcracker', 'ours/direct', 'p99 ms nc/ours', 'CPU us/req nc/ours', 'RSS MB nc/ours', 'anon MB nc/ours'],
       rows,
     ),
   ];

@@ -41,6 +41,7 @@ function fmt(r: RoundResult): string {
   if (r.p99Ms !== undefined) parts.push(`p99 ${r.p99Ms.toFixed(2)} ms`);
   if (r.cpuUsPerReq !== undefined) parts.push(`cpu ${r.cpuUsPerReq.toFixed(1)} us/req`);
   if (r.rssKb !== undefined) parts.push(`rss ${(r.rssKb / 1024).toFixed(1)} MB`);
+  if (r.anonKb !== undefined) parts.push(`anon ${(r.anonKb / 1024).toFixed(1)} MB`);
   if (r.failedConns) parts.push(`${r.failedConns} conns failed`);
   return parts.join(', ');
 }
@@ -78,7 +79,8 @@ function header(o: BenchOptions, versions: Record<string, string>): string[] {
       `Both proxies: same pools (2 redis, 2 memcached, fnv1a_64/ketama), only listen ports differ.`,
     `"direct" = the load tool against ONE backend (redis-benchmark and memcaslap talk to one server); the ` +
       `proxies spread the same load over two. ops/s counts requests: a 10-key MGET or multi-get is one.`,
-    `CPU us/req = proxy user+sys time (/proc, whole process tree) / requests. RSS = peak VmRSS with the idle connections open.`,
+    `CPU us/req = proxy user+sys time (/proc, whole process tree) / requests. RSS = peak VmRSS with the idle connections open; ` +
+      `anon = its private part (RssAnon: heaps, buffers), without the executable's and libraries' pages, which processes share.`,
   ];
 }
 

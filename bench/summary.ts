@@ -7,7 +7,7 @@ import type { RoundResult } from './measure';
 import { LIMITS } from './scenarios';
 
 /** The measures of a round that a variant's summary gives as medians over its good rounds. */
-export const MEASURES = ['opsPerSec', 'p50Ms', 'p99Ms', 'cpuUsPerReq', 'rssKb', 'rssBaseKb'] as const;
+export const MEASURES = ['opsPerSec', 'p50Ms', 'p99Ms', 'cpuUsPerReq', 'rssKb', 'rssBaseKb', 'anonKb'] as const;
 export type Measure = (typeof MEASURES)[number];
 
 export interface VariantSummary extends Pick<RoundResult, Measure> {

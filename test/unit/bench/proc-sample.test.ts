@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { parseProcStat, parseSchedRuntimeNs, parseVmRss, processTree, procCpuNs, procRssKb } from '../../../bench/proc-sample';
+import { parseProcStat, parseSchedRuntimeNs, parseStatusKb, processTree, procCpuNs, procMemoryKb } from '../../../bench/proc-sample';
 import { PROC_STATUS_NUTCRACKER, PROC_STAT_NUTCRACKER } from './samples';
 
 test('a nutcracker stat line gives pid, ppid and utime+stime', () => {
@@ -24,9 +24,11 @@ test('text that is not a stat line is rejected', () => {
   assert.equal(parseProcStat('12 (x) S'), null);
 });
 
-test('VmRSS is read in kB from a status file, and is absent for processes without memory', () => {
-  assert.equal(parseVmRss(PROC_STATUS_NUTCRACKER), 4440);
-  assert.equal(parseVmRss('Name:\tkthreadd\nState:\tS (sleeping)\n'), null);
+test('VmRSS and RssAnon are read in kB from a status file, and are absent for processes without memory', () => {
+  assert.equal(parseStatusKb(PROC_STATUS_NUTCRACKER, 'VmRSS'), 4440);
+  assert.equal(parseStatusKb(PROC_STATUS_NUTCRACKER, 'RssAnon'), 2600);
+  assert.equal(parseStatusKb('Name:\tkthreadd\nState:\tS (sleeping)\n', 'VmRSS'), null);
+  assert.equal(parseStatusKb('Name:\tkthreadd\nState:\tS (sleeping)\n', 'RssAnon'), null);
 });
 
 test('a thread sched file gives its run time in ns (milliseconds and six digits of ns)', () => {
@@ -42,16 +44,17 @@ test('a thread sched file gives its run time in ns (milliseconds and six digits 
   assert.equal(parseSchedRuntimeNs('se.vruntime : 1.000000\n'), null);
 });
 
-test('processTree finds a spawned child under this process, and procRssKb reads this process', { skip: process.platform !== 'linux' }, async () => {
+test('processTree finds a spawned child under this process, and procMemoryKb reads this process', { skip: process.platform !== 'linux' }, async () => {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   try {
     await once(child, 'spawn');
     const tree = processTree(process.pid);
     assert.equal(tree[0], process.pid);
     assert.ok(tree.includes(child.pid as number), `tree ${tree.join(',')} lacks ${child.pid}`);
-    const self = procRssKb([process.pid]);
-    assert.ok(self > 0);
-    assert.ok(procRssKb(tree) > self);
+    const self = procMemoryKb([process.pid]);
+    assert.ok(self.anonKb > 0 && self.rssKb > self.anonKb, `rss ${self.rssKb} kB, anon ${self.anonKb} kB`);
+    const all = procMemoryKb(tree);
+    assert.ok(all.rssKb > self.rssKb && all.anonKb > self.anonKb);
   } finally {
     child.kill('SIGKILL');
     await once(child, 'exit');
@@ -75,8 +78,8 @@ test('procCpuNs agrees with getrusage on this process, below clock-tick resoluti
   assert.ok(Math.abs(ours - rusage) < 5e6, `/proc ${ours} ns, getrusage ${rusage} ns`);
 });
 
-test('procCpuNs and procRssKb skip processes that do not exist', () => {
+test('procCpuNs and procMemoryKb skip processes that do not exist', () => {
   // pid_max is at most 2^22 on Linux, so this pid cannot exist.
   assert.equal(procCpuNs([2 ** 23]), 0);
-  assert.equal(procRssKb([2 ** 23]), 0);
+  assert.deepEqual(procMemoryKb([2 ** 23]), { rssKb: 0, anonKb: 0 });
 });
