@@ -104,6 +104,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
     proxy.connectionOpened();
     this.stream = new ClientStream(handle, this);
     if (pool.config.tcpkeepalive) this.stream.setKeepAlive(true);
+    this.stream.start();
   }
 
   onData(chunk: Buffer): void {
@@ -216,6 +217,7 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
       const bytes = this.outBytes;
       this.outBytes = 0;
       this.stream.write(out, bytes);
+      if (this.closed) return; // the write failed: finish() has run
       // The write keeps the buffers, never this array (batchParts copies what it needs): emptied
       // for the next turn's replies rather than a new array per write.
       while (out.length > 0) out.pop();
@@ -311,9 +313,8 @@ export class ClientConn implements RequestSink, MsgOwner, Flushable, ClientStrea
     this.destroy();
   }
 
-  /** Close now, dropping unwritten replies. */
+  /** Close now, dropping unwritten replies (counted as client_err unless the client was closing). */
   destroy(): void {
-    this.stream.destroy();
     this.finish(false);
   }
 

@@ -51,6 +51,7 @@ async function listen(endOnEnd = true, path: string | null = null) {
       onIdleRetry: () => undefined,
     };
     a.stream = new ClientStream(handle, events);
+    a.stream.start();
     accepted.push(a);
     waiters.shift()?.(a);
   });
@@ -195,13 +196,15 @@ test('a client that resets the connection closes the stream with an error', asyn
   l.server.close();
 });
 
-test('destroy() closes at once: the client sees our FIN, and nothing more is delivered', async () => {
+test('destroy() closes at once: onClose before it returns, the client sees our FIN, nothing more is delivered', async () => {
   const l = await listen();
   const c = await connect(l.port);
   const a = await l.next();
   const gone = new Promise<void>((r) => c.once('end', () => r()));
   c.resume();
   a.stream.destroy();
+  // The owner may count the connection closed at once: the descriptor is closed already.
+  assert.deepEqual(a.log, ['close false']);
   a.stream.destroy(); // twice is harmless
   assert.equal(await a.closed, false);
   await gone;
