@@ -6,12 +6,6 @@ import type { PoolConfig } from '../config/types';
 import type { ErrnoName } from '../proxy/errno';
 import type { Msg } from '../proxy/msg';
 
-/**
- * Merged multi-key replies up to this size are copied into one buffer (cheaper than many slices and a
- * concat at write time); larger ones are passed on as slices of the sub-replies, never copied.
- */
-export const MERGE_COPY_LIMIT = 64 * 1024;
-
 /** Receives what a ClientCodec scanned. Implemented by the core's client connection. */
 export interface RequestSink {
   /** A complete request; `msg.action` says what to do with it. Called in request order. */

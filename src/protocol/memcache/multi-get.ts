@@ -3,8 +3,8 @@
 // Unlike nutcracker, the merge puts VALUE blocks in the client's key order even when keys are missing:
 // for each requested key, the next unused block *with that key* from its server's sub-reply.
 // Blocks are located from their header lines' ends and numbers (keys are read only in a sub-reply
-// that misses some); small replies are copied once into one buffer, large values are passed on as
-// slices (never copied).
+// that misses some); the reply is assembled from them (assemble.ts: small values copied once, big
+// ones passed on as slices).
 
 import { KeyList, Msg, MsgAction } from '../../proxy/msg';
 import { commandTable } from './command-table';
@@ -12,8 +12,9 @@ import { localReplies } from './local-replies';
 import { ReplyType } from './reply-scanner';
 import { MAX_DATA_LENGTH, syntax } from './syntax';
 import { copyRange } from '../copy-range';
-import { MERGE_COPY_LIMIT, type ServerOf } from '../types';
-import { allocSmall, slice } from '../slice';
+import type { ServerOf } from '../types';
+import { assemble, mergeRanges } from '../assemble';
+import { allocSmall } from '../slice';
 
 const SPACE = 32;
 const CR = 13;
@@ -157,6 +158,8 @@ export function mergeMultiGet(msg: Msg): void {
   // A sub-reply with a block for every key sent to its server holds them in the order sent (memcached
   // answers keys in order and skips only the missing ones), so its blocks are taken in turn; the key
   // is compared only where a sub-reply has fewer blocks than keys.
+  const ranges = mergeRanges;
+  ranges.reserve(keys.length);
   let bytes = localReplies.end.length;
   let chosen = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -164,7 +167,7 @@ export function mergeMultiGet(msg: Msg): void {
     const buf = fragBuf[f];
     if (keysOf[f] === firstBlock[f + 1] - firstBlock[f]) {
       const j = nextBlock[f]++;
-      chosenBlock[chosen++] = j;
+      ranges.set(chosen++, buf, blockStart[j], blockEnd[j]);
       bytes += blockEnd[j] - blockStart[j];
       continue;
     }
@@ -172,39 +175,13 @@ export function mergeMultiGet(msg: Msg): void {
       if (blockUsed[j] === 1 || !syntax.rangeEquals(buf, keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i])) continue;
       blockUsed[j] = 1;
       while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
-      chosenBlock[chosen++] = j;
+      ranges.set(chosen++, buf, blockStart[j], blockEnd[j]);
       bytes += blockEnd[j] - blockStart[j];
       break;
     }
   }
-  if (bytes > MERGE_COPY_LIMIT) {
-    // Large values: pass slices of the sub-replies on rather than copying them into a second buffer.
-    const parts: Buffer[] = new Array(chosen + 1);
-    for (let c = 0; c < chosen; c++) {
-      const j = chosenBlock[c];
-      parts[c] = slice(fragBuf[blockFrag[j]], blockStart[j], blockEnd[j]);
-    }
-    parts[chosen] = localReplies.end;
-    dropFragments(frags.length);
-    msg.reply = parts;
-    msg.replyBytes = bytes;
-    msg.replyType = ReplyType.valueList;
-    return;
-  }
-  // Small replies: one copy of the chosen blocks into one buffer.
-  const out = allocSmall(bytes);
-  let p = 0;
-  for (let c = 0; c < chosen; ) {
-    // Blocks that follow each other in one sub-reply are copied as one run.
-    const j = chosenBlock[c++];
-    const src = fragBuf[blockFrag[j]];
-    let e = blockEnd[j];
-    while (c < chosen && blockFrag[chosenBlock[c]] === blockFrag[j] && blockStart[chosenBlock[c]] === e) e = blockEnd[chosenBlock[c++]];
-    p = copyRange(src, blockStart[j], e, out, p);
-  }
-  copyRange(localReplies.end, 0, localReplies.end.length, out, p);
   dropFragments(frags.length);
-  msg.reply = [out];
+  msg.reply = assemble(ranges, chosen, EMPTY, 0, localReplies.end);
   msg.replyBytes = bytes;
   msg.replyType = ReplyType.valueList;
 }
@@ -223,7 +200,6 @@ let keyEnd = new Int32Array(64);
 let blockStart = new Int32Array(64);
 let blockEnd = new Int32Array(64);
 let blockUsed = new Uint8Array(64);
-let chosenBlock = new Int32Array(64);
 
 /** Drop the scratch's references to the sub-replies (a loop: `length = 0` is a runtime call). */
 function dropFragments(n: number): void {
@@ -244,7 +220,6 @@ function growBlocks(n: number): void {
   blockStart = grow(blockStart, (k) => new Int32Array(k));
   blockEnd = grow(blockEnd, (k) => new Int32Array(k));
   blockUsed = grow(blockUsed, (k) => new Uint8Array(k));
-  chosenBlock = grow(chosenBlock, (k) => new Int32Array(k));
 }
 
 /**

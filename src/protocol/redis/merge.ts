@@ -1,15 +1,13 @@
 // Merging the fragments' replies of a split request into the one reply the client gets (spec §6.5):
 // MGET → one array in the client's key order, DEL/UNLINK/TOUCH/EXISTS → the sum, MSET → +OK.
-// MGET values are not copied: the merged reply's parts are slices of the fragments' replies.
+// MGET replies are assembled from the fragments' elements: small values copied, big ones sliced.
 
 import type { ErrnoName } from '../../proxy/errno';
 import type { KeyList, Msg } from '../../proxy/msg';
 import { commandIndex } from './commands';
-import { REPLIES, decLen, integerReply, writeDec } from './replies';
+import { REPLIES, integerReply, writeDec } from './replies';
 import { ReplyType } from './reply-scanner';
-import { copyRange } from '../copy-range';
-import { MERGE_COPY_LIMIT } from '../types';
-import { allocSmall, slice } from '../slice';
+import { assemble, mergeRanges } from '../assemble';
 
 const MGET = commandIndex('mget');
 const MSET = commandIndex('mset');
@@ -127,73 +125,41 @@ function mergeSum(msg: Msg, frags: Msg[]): void {
   reply(msg, [out], out.length, ReplyType.integer);
 }
 
-/** Scratch for mergeArrays: per key, the fragment buffer and the element's bounds in it. */
-const elemBuf: Buffer[] = [];
-const EMPTY = Buffer.alloc(0);
-let elemStart = new Int32Array(64);
-let elemEnd = new Int32Array(64);
-
-/** Drop the scratch's references to the fragments' buffers (a loop: fill() is a runtime call). */
-function dropElements(n: number): void {
-  for (let k = 0; k < n; k++) elemBuf[k] = EMPTY;
-}
+/** The merged reply's `*<n>\r\n` is written here, then copied into the reply's first buffer. */
+const head = Buffer.alloc(24);
 
 /**
- * MGET: each fragment's array elements go back to the positions of the keys it carried. Two passes:
- * find every element's bounds, then copy small replies once into one buffer (cheaper than a slice
- * per element and a concat when the client's replies are written); large ones go on as slices.
+ * MGET: each fragment's array elements go back to the positions of the keys it carried: the bounds
+ * of every element are found first, then the reply is assembled from them (assemble.ts).
  */
 function mergeArrays(msg: Msg, frags: Msg[]): void {
   const nkeys = (msg.keys as KeyList).length;
-  if (elemStart.length < nkeys) {
-    elemStart = new Int32Array(nkeys * 2);
-    elemEnd = new Int32Array(nkeys * 2);
-  }
-  let bytes = 1 + decLen(nkeys) + 2;
+  const ranges = mergeRanges;
+  ranges.reserve(nkeys);
+  let bytes = 0;
   for (const f of frags) {
     const positions = f.proto as number[];
     const buf = whole(f.reply as Buffer[], f.replyBytes);
     const cr = lineEnd(buf, 1);
-    if (cr < 0 || parseDec(buf, 1, cr) !== positions.length) return fail(msg, 'EINVAL');
+    if (cr < 0 || parseDec(buf, 1, cr) !== positions.length) {
+      ranges.drop(nkeys);
+      return fail(msg, 'EINVAL');
+    }
     let pos = cr + 2;
     for (let j = 0; j < positions.length; j++) {
       const end = skipElement(buf, pos);
-      if (end < 0) return fail(msg, 'EINVAL');
-      const k = positions[j];
-      elemBuf[k] = buf;
-      elemStart[k] = pos;
-      elemEnd[k] = end;
+      if (end < 0) {
+        ranges.drop(nkeys);
+        return fail(msg, 'EINVAL');
+      }
+      ranges.set(positions[j], buf, pos, end);
       bytes += end - pos;
       pos = end;
     }
   }
-  if (bytes > MERGE_COPY_LIMIT) {
-    // Large values: pass slices of the sub-replies on rather than copying them into a second buffer.
-    const parts: Buffer[] = new Array(nkeys + 1);
-    const head = allocSmall(1 + decLen(nkeys) + 2);
-    head[0] = 42;
-    const h = writeDec(head, 1, nkeys);
-    head[h] = 13;
-    head[h + 1] = 10;
-    parts[0] = head;
-    for (let k = 0; k < nkeys; k++) parts[k + 1] = slice(elemBuf[k], elemStart[k], elemEnd[k]);
-    dropElements(nkeys);
-    reply(msg, parts, bytes, ReplyType.array);
-    return;
-  }
-  const out = allocSmall(bytes);
-  out[0] = 42;
-  let p = writeDec(out, 1, nkeys);
-  out[p++] = 13;
-  out[p++] = 10;
-  for (let k = 0; k < nkeys; ) {
-    // Elements that sit next to each other in one sub-reply are copied as one run.
-    const src = elemBuf[k];
-    const b = elemStart[k];
-    let e = elemEnd[k++];
-    while (k < nkeys && elemBuf[k] === src && elemStart[k] === e) e = elemEnd[k++];
-    p = copyRange(src, b, e, out, p);
-  }
-  dropElements(nkeys);
-  reply(msg, [out], bytes, ReplyType.array);
+  head[0] = 42;
+  let h = writeDec(head, 1, nkeys);
+  head[h++] = 13;
+  head[h++] = 10;
+  reply(msg, assemble(ranges, nkeys, head, h, null), h + bytes, ReplyType.array);
 }

@@ -205,3 +205,24 @@ describe('memcache multi-get merge', () => {
     assert.equal(frags[0].replyType, ReplyType.stored);
   });
 });
+
+describe('memcache multi-get merge of a large reply', () => {
+  test('many small values are one buffer, however long; a big value in it is passed on by reference', () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `k${i}`);
+    const big = 'k1000';
+    const value = (k: string): string => (k === big ? 'V'.repeat(5000) : `=${k}=`);
+    // Every key lives on the server its first byte names ('k' % 3 = 2); fill that store.
+    for (const k of keys) STORES[serverOf(b(k), 0)].set(k, value(k));
+    const { msg, reply } = roundTrip(`get ${keys.join(' ')}\r\n`, 7);
+    for (const k of keys) STORES[serverOf(b(k), 0)].delete(k);
+    const expected = keys.map((k) => `VALUE ${k} 7 ${value(k).length}\r\n${value(k)}\r\n`).join('') + 'END\r\n';
+    assert.ok(expected.length > 64 * 1024);
+    assert.equal(reply, expected);
+    assert.equal(msg.replyBytes, expected.length);
+    const parts = msg.reply as Buffer[];
+    assert.equal(parts.length, 3);
+    assert.equal(parts[1].toString('latin1'), `VALUE ${big} 7 5000\r\n${'V'.repeat(5000)}\r\n`);
+    assert.equal(parts[0].buffer, parts[2].buffer, 'the small values share one copy');
+    assert.notEqual(parts[1].buffer, parts[0].buffer, 'the big value is not in that copy');
+  });
+});

@@ -189,3 +189,24 @@ test('a wide MGET over many servers round-trips through split and merge in key o
   redisProtocol.merge(parent);
   assert.equal(merged(parent), `*${keys.length}\r\n` + keys.map((k) => `$${k.length + 1}\r\n=${k}\r\n`).join(''));
 });
+
+test('a merged MGET of many small values is one buffer, however long; a big value in it is passed on by reference', () => {
+  const keys = Array.from({ length: 5000 }, (_, i) => `s${i % 3}:k${i}`);
+  const value = (k: string): string => (k === 's1:k1000' ? 'V'.repeat(5000) : `=${k}`);
+  const { parent, frags } = splitOf('MGET', ...keys);
+  for (const f of frags) {
+    const fk = [...(f.proto as number[])].map((i) => keys[i]);
+    reply(f, `*${fk.length}\r\n` + fk.map((k) => `$${value(k).length}\r\n${value(k)}\r\n`).join(''));
+  }
+  redisProtocol.merge(parent);
+  const expected = `*${keys.length}\r\n` + keys.map((k) => `$${value(k).length}\r\n${value(k)}\r\n`).join('');
+  assert.ok(expected.length > 64 * 1024);
+  assert.equal(merged(parent), expected);
+  assert.equal(parent.replyBytes, expected.length);
+  // Before the big value, the big value itself (with its CRLF), everything after it.
+  const parts = parent.reply as Buffer[];
+  assert.equal(parts.length, 3);
+  assert.equal(parts[1].toString('latin1'), `$5000\r\n${'V'.repeat(5000)}\r\n`);
+  assert.equal(parts[0].buffer, parts[2].buffer, 'the small values share one copy');
+  assert.notEqual(parts[1].buffer, parts[0].buffer, 'the big value is not in that copy');
+});
