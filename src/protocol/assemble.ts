@@ -18,30 +18,36 @@ export const SLICE_FROM = 4096;
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The ranges of one merged reply, in order: range i is bufs[i][starts[i], ends[i]). One instance is
- * shared by the merges (the data path runs one merge at a time); assemble() drops its references.
+ * The ranges of one merged reply, in order: range i is sources[src[i]][starts[i], ends[i]). A range
+ * names its source by index (the sources are the few sub-replies) so that filling it stores numbers
+ * only: a Buffer stored into this long-lived scratch would cost a write barrier per key. One
+ * instance is shared by the merges (the data path runs one merge at a time); assemble() drops its
+ * references to the sources.
  */
 export class Ranges {
-  readonly bufs: Buffer[] = [];
+  readonly sources: Buffer[] = [];
+  src = new Int32Array(64);
   starts = new Int32Array(64);
   ends = new Int32Array(64);
 
   /** Room for n ranges. */
   reserve(n: number): void {
     if (this.starts.length >= n) return;
+    this.src = new Int32Array(n * 2);
     this.starts = new Int32Array(n * 2);
     this.ends = new Int32Array(n * 2);
   }
 
-  set(i: number, buf: Buffer, start: number, end: number): void {
-    this.bufs[i] = buf;
+  /** Range i is sources[source][start, end). */
+  set(i: number, source: number, start: number, end: number): void {
+    this.src[i] = source;
     this.starts[i] = start;
     this.ends[i] = end;
   }
 
-  /** Forget the sub-replies of the first n ranges (a loop: fill() is a runtime call). */
-  drop(n: number): void {
-    for (let i = 0; i < n; i++) this.bufs[i] = EMPTY;
+  /** Forget the sources (a loop: fill() and `length = 0` are runtime calls). */
+  drop(): void {
+    for (let i = 0; i < this.sources.length; i++) this.sources[i] = EMPTY;
   }
 }
 
@@ -52,7 +58,7 @@ export const mergeRanges = new Ranges();
  * r's references to the sub-replies. The caller knows the total length (it added the ranges up).
  */
 export function assemble(r: Ranges, n: number, head: Buffer, headLen: number, tail: Buffer | null): Buffer[] {
-  const { bufs, starts, ends } = r;
+  const { sources, src, starts, ends } = r;
   let copied = headLen + (tail === null ? 0 : tail.length);
   let big = 0;
   for (let i = 0; i < n; i++) {
@@ -65,20 +71,20 @@ export function assemble(r: Ranges, n: number, head: Buffer, headLen: number, ta
   const parts: Buffer[] = big === 0 ? [out] : [];
   let from = 0; // start of the bytes in `out` not yet handed out as a part (only with big ranges)
   for (let i = 0; i < n; ) {
-    const src = bufs[i];
+    const s = src[i];
     const b = starts[i];
     let e = ends[i++];
     if (e - b >= SLICE_FROM) {
       if (p > from) parts.push(slice(out, from, p));
       from = p;
-      parts.push(slice(src, b, e));
+      parts.push(slice(sources[s], b, e));
       continue;
     }
-    while (i < n && bufs[i] === src && starts[i] === e && ends[i] - e < SLICE_FROM) e = ends[i++];
-    p = copyRange(src, b, e, out, p);
+    while (i < n && src[i] === s && starts[i] === e && ends[i] - e < SLICE_FROM) e = ends[i++];
+    p = copyRange(sources[s], b, e, out, p);
   }
   if (tail !== null) p = copyRange(tail, 0, tail.length, out, p);
   if (big > 0 && p > from) parts.push(from === 0 ? out : slice(out, from, p));
-  r.drop(n);
+  r.drop();
   return parts;
 }

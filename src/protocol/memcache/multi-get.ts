@@ -160,6 +160,7 @@ export function mergeMultiGet(msg: Msg): void {
   // is compared only where a sub-reply has fewer blocks than keys.
   const ranges = mergeRanges;
   ranges.reserve(keys.length);
+  for (let f = 0; f < frags.length; f++) ranges.sources[f] = fragBuf[f];
   let bytes = localReplies.end.length;
   let chosen = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -167,7 +168,7 @@ export function mergeMultiGet(msg: Msg): void {
     const buf = fragBuf[f];
     if (keysOf[f] === firstBlock[f + 1] - firstBlock[f]) {
       const j = nextBlock[f]++;
-      ranges.set(chosen++, buf, blockStart[j], blockEnd[j]);
+      ranges.set(chosen++, f, blockStart[j], blockEnd[j]);
       bytes += blockEnd[j] - blockStart[j];
       continue;
     }
@@ -175,7 +176,7 @@ export function mergeMultiGet(msg: Msg): void {
       if (blockUsed[j] === 1 || !syntax.rangeEquals(buf, keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i])) continue;
       blockUsed[j] = 1;
       while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
-      ranges.set(chosen++, buf, blockStart[j], blockEnd[j]);
+      ranges.set(chosen++, f, blockStart[j], blockEnd[j]);
       bytes += blockEnd[j] - blockStart[j];
       break;
     }

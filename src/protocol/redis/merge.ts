@@ -137,22 +137,23 @@ function mergeArrays(msg: Msg, frags: Msg[]): void {
   const ranges = mergeRanges;
   ranges.reserve(nkeys);
   let bytes = 0;
-  for (const f of frags) {
-    const positions = f.proto as number[];
-    const buf = whole(f.reply as Buffer[], f.replyBytes);
+  for (let f = 0; f < frags.length; f++) {
+    const positions = frags[f].proto as number[];
+    const buf = whole(frags[f].reply as Buffer[], frags[f].replyBytes);
+    ranges.sources[f] = buf;
     const cr = lineEnd(buf, 1);
     if (cr < 0 || parseDec(buf, 1, cr) !== positions.length) {
-      ranges.drop(nkeys);
+      ranges.drop();
       return fail(msg, 'EINVAL');
     }
     let pos = cr + 2;
     for (let j = 0; j < positions.length; j++) {
       const end = skipElement(buf, pos);
       if (end < 0) {
-        ranges.drop(nkeys);
+        ranges.drop();
         return fail(msg, 'EINVAL');
       }
-      ranges.set(positions[j], buf, pos, end);
+      ranges.set(positions[j], f, pos, end);
       bytes += end - pos;
       pos = end;
     }

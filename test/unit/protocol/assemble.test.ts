@@ -13,7 +13,11 @@ const text = (parts: Buffer[]): string => Buffer.concat(parts).toString('latin1'
 function rangesOf(list: [Buffer, number, number][]): Ranges {
   const r = new Ranges();
   r.reserve(list.length);
-  list.forEach(([buf, s, e], i) => r.set(i, buf, s, e));
+  list.forEach(([buf, s, e], i) => {
+    let source = r.sources.indexOf(buf);
+    if (source < 0) source = r.sources.push(buf) - 1;
+    r.set(i, source, s, e);
+  });
   return r;
 }
 
@@ -87,6 +91,13 @@ test('the scratch forgets its sources once assembled', () => {
   const src = b('hello');
   const r = rangesOf([[src, 0, 5]]);
   assemble(r, 1, b(''), 0, null);
-  assert.notEqual(r.bufs[0], src);
-  assert.equal(r.bufs[0].length, 0);
+  assert.notEqual(r.sources[0], src);
+  assert.equal(r.sources[0].length, 0);
+});
+
+test('ranges that touch by offset but come from different sources are copied each from its own', () => {
+  const x = b('0123456789');
+  const y = b('abcdefghij');
+  const parts = assemble(rangesOf([[x, 0, 3], [y, 3, 5], [x, 5, 6]]), 3, b(''), 0, null);
+  assert.equal(text(parts), '012de5');
 });
