@@ -1,7 +1,7 @@
 // Multi-key get/gets/gat/gats (spec §7.2): split into one sub-request per server, built once as bytes
 // (`get k1 k2 \r\n`, nutcracker's exact form with its trailing space), and the merge of sub-replies.
 // Unlike nutcracker, the merge puts VALUE blocks in the client's key order even when keys are missing:
-// for each requested key, the next unused block *with that key* from its server's sub-reply.
+// for each requested key, the next block *with that key* from its server's sub-reply.
 // Blocks are located from their header lines' ends and numbers (keys are read only in a sub-reply
 // that misses some); the reply is assembled from them (assemble.ts: small values copied once, big
 // ones passed on as slices).
@@ -155,36 +155,63 @@ export function mergeMultiGet(msg: Msg): void {
     msg.err = 'EINVAL';
     return;
   }
-  // A sub-reply with a block for every key sent to its server holds them in the order sent (memcached
-  // answers keys in order and skips only the missing ones), so its blocks are taken in turn; the key
-  // is compared only where a sub-reply has fewer blocks than keys.
   const ranges = mergeRanges;
   ranges.reserve(keys.length);
   for (let f = 0; f < frags.length; f++) ranges.sources[f] = fragBuf[f];
+  let chosen = chooseInOrder(keys, fragmentOf, frags.length);
+  if (chosen < 0) chosen = chooseBySearch(keys, fragmentOf, frags.length);
   let bytes = localReplies.end.length;
-  let chosen = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const f = fragmentOf[i];
-    const buf = fragBuf[f];
-    if (keysOf[f] === firstBlock[f + 1] - firstBlock[f]) {
-      const j = nextBlock[f]++;
-      ranges.set(chosen++, f, blockStart[j], blockEnd[j]);
-      bytes += blockEnd[j] - blockStart[j];
-      continue;
-    }
-    for (let j = nextBlock[f]; j < firstBlock[f + 1]; j++) {
-      if (blockUsed[j] === 1 || !syntax.rangeEquals(buf, keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i])) continue;
-      blockUsed[j] = 1;
-      while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
-      ranges.set(chosen++, f, blockStart[j], blockEnd[j]);
-      bytes += blockEnd[j] - blockStart[j];
-      break;
-    }
-  }
+  for (let c = 0; c < chosen; c++) bytes += ranges.ends[c] - ranges.starts[c];
   dropFragments(frags.length);
   msg.reply = assemble(ranges, chosen, EMPTY, 0, localReplies.end);
   msg.replyBytes = bytes;
   msg.replyType = ReplyType.valueList;
+}
+
+/**
+ * memcached answers a get's keys in the order sent and skips the missing ones, so for each key the
+ * next block of its server's sub-reply is its value if it carries that key, and otherwise the key is
+ * missing: one comparison per key. A sub-reply with a block for every key sent needs none. Sets the
+ * chosen blocks as mergeRanges 0..n-1 and returns n, or -1 when a sub-reply has blocks left over
+ * (they were not in the order sent).
+ */
+function chooseInOrder(keys: KeyList, fragmentOf: Int32Array, nfrags: number): number {
+  const { bufs, starts, ends } = keys;
+  let chosen = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const f = fragmentOf[i];
+    const j = nextBlock[f];
+    if (j === firstBlock[f + 1]) continue;
+    const full = keysOf[f] === firstBlock[f + 1] - firstBlock[f];
+    if (!full && !syntax.rangeEquals(fragBuf[f], keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i])) continue;
+    nextBlock[f]++;
+    mergeRanges.set(chosen++, f, blockStart[j], blockEnd[j]);
+  }
+  for (let f = 0; f < nfrags; f++) if (nextBlock[f] !== firstBlock[f + 1]) return -1;
+  return chosen;
+}
+
+/**
+ * For a sub-reply with misses whose blocks are not in the order sent: for each key, the first unused
+ * block with that key. Quadratic in the worst case, where chooseInOrder is linear (a 10,000-key get
+ * with misses took 80 ms this way), so it runs only when chooseInOrder finds the order broken.
+ */
+function chooseBySearch(keys: KeyList, fragmentOf: Int32Array, nfrags: number): number {
+  const { bufs, starts, ends } = keys;
+  for (let f = 0; f < nfrags; f++) nextBlock[f] = firstBlock[f];
+  let chosen = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const f = fragmentOf[i];
+    const full = keysOf[f] === firstBlock[f + 1] - firstBlock[f];
+    for (let j = nextBlock[f]; j < firstBlock[f + 1]; j++) {
+      if (blockUsed[j] === 1 || (!full && !syntax.rangeEquals(fragBuf[f], keyStart[j], keyEnd[j], bufs[i], starts[i], ends[i]))) continue;
+      blockUsed[j] = 1;
+      while (nextBlock[f] < firstBlock[f + 1] && blockUsed[nextBlock[f]] === 1) nextBlock[f]++;
+      mergeRanges.set(chosen++, f, blockStart[j], blockEnd[j]);
+      break;
+    }
+  }
+  return chosen;
 }
 
 // Scratch for the merge, reused by every multi-get (the data path runs one request at a time):

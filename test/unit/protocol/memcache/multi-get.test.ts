@@ -112,6 +112,16 @@ describe('memcache multi-get merge', () => {
     for (const seed of [1, 2]) assert.equal(roundTrip('get y b a e d\r\n', seed).reply, v('b') + v('a') + v('e') + v('d') + 'END\r\n');
   });
 
+  test('a sub-reply with misses whose blocks are not in the order sent is still matched by key', () => {
+    // A backend that reorders (another proxy in front of memcached): server 1 gets a d y, answers d then a.
+    const msg = scanOne('get a d y\r\n');
+    const frags = memcacheProtocol.split(msg, serverOf);
+    assert.equal(frags.length, 1);
+    deliver(frags[0], v('d') + v('a') + 'END\r\n', 3);
+    memcacheProtocol.merge(msg);
+    assert.equal(Buffer.concat(msg.reply as Buffer[]).toString('latin1'), v('a') + v('d') + 'END\r\n');
+  });
+
   test('a sub-reply with more VALUE blocks than keys sent to its server fails with Invalid argument', () => {
     const msg = scanOne('get a b\r\n');
     const frags = memcacheProtocol.split(msg, serverOf);
