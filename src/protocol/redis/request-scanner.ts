@@ -294,7 +294,7 @@ export class RedisRequestScanner implements ClientCodec {
       const take = n < room ? n : room;
       if (take > 0) this.nameLen = copyRange(chunk, pos, pos + take, this.nameBuf, this.nameLen);
     } else if (this.cap === Cap.value) {
-      (this.values as MsetValues).slices.push(slice(chunk, pos, pos + n));
+      (this.values as MsetValues).addPiece(chunk, pos, pos + n);
     } else if (n === this.argLen) {
       this.keyChunk = chunk; // the whole argument is here: the common case, no view needed yet
       this.keyAt = pos;
@@ -309,9 +309,7 @@ export class RedisRequestScanner implements ClientCodec {
     if (cap === Cap.none) return;
     if (cap === Cap.name) return this.identify();
     if (cap === Cap.value) {
-      const v = this.values as MsetValues;
-      v.ends.push(v.slices.length);
-      v.lens.push(this.argLen);
+      (this.values as MsetValues).endValue(this.argLen);
       return;
     }
     const whole = this.keyChunk;

@@ -1,21 +1,52 @@
 // Splitting a multi-key request (MGET DEL UNLINK TOUCH EXISTS MSET) into one fragment per server
 // (spec §6.5). Each fragment is a fresh RESP array with the lowercase command name, built once as
-// bytes: one buffer per fragment holds every small piece (headers, keys); MSET values are not
-// copied, their slices are interleaved as parts.
+// bytes: one buffer per fragment holds every small piece (headers, keys, MSET values under
+// SLICE_FROM); bigger MSET values are not copied, their slices are interleaved as parts.
 
 import { type KeyList, Msg, MsgAction } from '../../proxy/msg';
 import type { ServerOf } from '../types';
 import { CMD_NAME_BYTES } from './commands';
 import { decLen, writeDec } from './replies';
+import { SLICE_FROM } from '../assemble';
 import { copyRange } from '../copy-range';
 import { allocSmall, slice } from '../slice';
 
-/** MSET's values as scanned (slices of the client's chunks, never copied): value i is
- * slices[ends[i-1] .. ends[i]) and has lens[i] bytes. Kept in the parent's `proto`. */
+/**
+ * MSET's values as scanned, kept in the parent's `proto`: where they are in the client's chunks, as
+ * numbers (an MSET of many pairs would otherwise make an object per value for the collector to move).
+ * Piece p is chunks[chunkOf[p]][starts[p], ends[p]); value i is pieces pieceEnds[i-1] .. pieceEnds[i]
+ * (one, unless the value spans reads) and has lens[i] bytes.
+ */
 export class MsetValues {
-  slices: Buffer[] = [];
-  ends: number[] = [];
-  lens: number[] = [];
+  /** Each chunk a value was read from, once, in stream order. */
+  readonly chunks: Buffer[] = [];
+  readonly chunkOf: number[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly pieceEnds: number[] = [];
+  readonly lens: number[] = [];
+
+  /** The current value continues with chunk[start, end). */
+  addPiece(chunk: Buffer, start: number, end: number): void {
+    const last = this.chunks.length - 1;
+    if (last < 0 || this.chunks[last] !== chunk) this.chunks.push(chunk);
+    this.chunkOf.push(this.chunks.length - 1);
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+
+  /** The current value, of `len` bytes, is complete. */
+  endValue(len: number): void {
+    this.pieceEnds.push(this.starts.length);
+    this.lens.push(len);
+  }
+
+  /** Value i as a Buffer of its own: for tests and diagnostics, not the data path. */
+  value(i: number): Buffer {
+    const pieces: Buffer[] = [];
+    for (let p = i === 0 ? 0 : this.pieceEnds[i - 1]; p < this.pieceEnds[i]; p++) pieces.push(this.chunks[this.chunkOf[p]].subarray(this.starts[p], this.ends[p]));
+    return Buffer.concat(pieces);
+  }
 }
 
 /** `<prefix><n>\r\n` (prefix `*` or `$`) written at pos; returns the new position. */
@@ -87,7 +118,9 @@ export function split(msg: Msg, serverOf: ServerOf): Msg[] {
       const i = positions[j];
       const k = ends[i] - starts[i];
       smallBytes += 1 + decLen(k) + 2 + k + 2;
-      if (values !== null) smallBytes += 1 + decLen(values.lens[i]) + 2 + 2;
+      if (values === null) continue;
+      const len = values.lens[i];
+      smallBytes += 1 + decLen(len) + 2 + 2 + (len < SLICE_FROM ? len : 0);
     }
     const elements = values !== null ? 2 * count + 1 : count + 1;
     smallBytes += 1 + decLen(elements) + 2 + 1 + decLen(name.length) + 2 + name.length + 2;
@@ -114,10 +147,17 @@ export function split(msg: Msg, serverOf: ServerOf): Msg[] {
       buf[p++] = 13;
       buf[p++] = 10;
       if (values === null) continue;
-      p = writeLenLine(buf, p, 36, values.lens[i]);
-      frag.pushPart(slice(buf, from, p));
-      for (let v = i === 0 ? 0 : values.ends[i - 1]; v < values.ends[i]; v++) frag.pushPart(values.slices[v]);
-      from = p;
+      const len = values.lens[i];
+      p = writeLenLine(buf, p, 36, len);
+      const { chunks, chunkOf, starts: pieceStarts, ends: pieceEnds } = values;
+      const last = values.pieceEnds[i];
+      if (len < SLICE_FROM) {
+        for (let v = i === 0 ? 0 : values.pieceEnds[i - 1]; v < last; v++) p = copyRange(chunks[chunkOf[v]], pieceStarts[v], pieceEnds[v], buf, p);
+      } else {
+        frag.pushPart(slice(buf, from, p));
+        for (let v = i === 0 ? 0 : values.pieceEnds[i - 1]; v < last; v++) frag.pushPart(slice(chunks[chunkOf[v]], pieceStarts[v], pieceEnds[v]));
+        from = p;
+      }
       buf[p++] = 13;
       buf[p++] = 10;
     }

@@ -72,7 +72,7 @@ function describeMsg(msg: Msg): SeenRequest {
   let values: string[] | null = null;
   if (msg.proto instanceof MsetValues) {
     const v = msg.proto;
-    values = v.ends.map((e, i) => Buffer.concat(v.slices.slice(i === 0 ? 0 : v.ends[i - 1], e)).toString('latin1'));
+    values = v.lens.map((_, i) => v.value(i).toString('latin1'));
   }
   return {
     action: msg.action,

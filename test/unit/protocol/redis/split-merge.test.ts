@@ -57,13 +57,15 @@ test('keys without a live server go to a fragment with server -1, first', () => 
   assert.equal(wire(frags[0]), resp('mget', 'down:b').toString());
 });
 
-test('MSET fragments carry their pairs, the values as the very slices the client sent', () => {
+test('MSET fragments carry their pairs: small values copied into the fragment, big ones as the very slices the client sent', () => {
   const big = 'v'.repeat(5000);
-  const { parent, frags } = splitOf('MSET', 's1:a', '1', 's0:b', big, 's1:c', '');
-  assert.deepEqual(frags.map(wire), [resp('mset', 's0:b', big).toString(), resp('mset', 's1:a', '1', 's1:c', '').toString()]);
+  const { parent, frags } = splitOf('MSET', 's1:a', '1', 's0:b', big, 's1:c', '', 's1:d', 'w'.repeat(4095));
+  assert.deepEqual(frags.map(wire), [resp('mset', 's0:b', big).toString(), resp('mset', 's1:a', '1', 's1:c', '', 's1:d', 'w'.repeat(4095)).toString()]);
   const clientSlices = new Set(parent.parts.map((p) => p.buffer));
   const bigPart = frags[0].parts.find((p) => p.length === 5000);
-  assert.ok(bigPart && clientSlices.has(bigPart.buffer), 'the value is not copied');
+  assert.ok(bigPart && clientSlices.has(bigPart.buffer), 'the big value is not copied');
+  assert.equal(frags[0].parts.length, 3, 'before the big value, the value, after it');
+  assert.equal(frags[1].parts.length, 1, 'values under 4 KiB are copied into the one buffer of the fragment');
 });
 
 function reply(frag: Msg, bytes: string): void {
