@@ -1,9 +1,9 @@
-// The big multi-get bench's reply-end detection: a reply is complete at its last byte, not before,
+// The big multi-key bench's reply-end detection: a reply is complete at its last byte, not before,
 // however the stream is cut into chunks; back-to-back replies start afresh; garbage is refused.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReplyEnd } from '../../../bench/big-multiget';
+import { ReplyEnd } from '../../../bench/big-multikey';
 import { randomChunks } from '../../helpers/random';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -28,6 +28,10 @@ function completions(kind: 'redis' | 'memcache', reply: Buffer, seed: number): n
 test('an MGET reply with values, empty values and nils ends at its last byte, in any chunking', () => {
   const reply = '*4\r\n$3\r\nabc\r\n$-1\r\n$0\r\n\r\n$5\r\n\r\n\r\n\r\r\n';
   for (let seed = 1; seed <= 40; seed++) assert.deepEqual(completions('redis', b(reply), seed), [[reply.length], [reply.length]]);
+});
+
+test('an MSET reply ends with its status line', () => {
+  for (let seed = 1; seed <= 10; seed++) assert.deepEqual(completions('redis', b('+OK\r\n'), seed), [[5], [5]]);
 });
 
 test('a memcached reply ends at END, values that contain END or CRLF included', () => {

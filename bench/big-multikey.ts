@@ -1,18 +1,24 @@
-// Round-trip time of one large multi-key request — a Redis MGET or a memcached `get` of thousands of
-// keys, as batch loaders send — through nutcracker and through ours, with one backend answering the
-// same request directly for reference (it holds only its share of the keys). Half of the keys are
-// stored, so replies mix values and misses. One client sends the same request again as soon as the
-// reply is complete; rounds alternate the targets. Prints the median round trip per size and target
-// and the ratio ours/nutcracker. Each size is warmed up first (a few requests, not recorded).
-// Usage: npm run build && node dist/bench/big-multiget.js [--rounds N] [--requests N] [--quick]
+// Round-trip time of one large multi-key request — a Redis MGET or MSET or a memcached `get` of
+// thousands of keys, as batch loaders send — through nutcracker and through ours, with one backend
+// answering the same request directly for reference (it holds only its share of the keys). Half of
+// the keys read are stored, so replies mix values and misses. One client sends the same request again
+// as soon as the reply is complete; rounds alternate the targets. Prints the median round trip per
+// request, size and target, and the ratio ours/nutcracker. Each size is warmed up first (a few
+// requests, not recorded).
+// Usage: npm run build && node dist/bench/big-multikey.js [--rounds N] [--requests N] [--quick]
 
 import { connect, type Socket } from 'node:net';
 import { startBenchSetup, type Endpoint, type Variant } from './bench-setup';
 import type { PoolKind } from './scenarios';
 import { median } from './summary';
 
-/** Keys per request, per protocol (nutcracker's memcached merge is quadratic: 50,000 keys take it seconds). */
-const SIZES: Record<PoolKind, readonly number[]> = { redis: [100, 1_000, 10_000, 100_000], memcache: [100, 1_000, 10_000, 50_000] };
+/** The requests measured, and their sizes in keys (nutcracker's memcached merge is quadratic: 50,000 keys take it seconds). */
+const REQUESTS = [
+  { title: 'redis MGET', pool: 'redis', sizes: [100, 1_000, 10_000, 100_000] },
+  { title: 'redis MSET', pool: 'redis', sizes: [100, 1_000, 10_000, 100_000] },
+  { title: 'memcached get', pool: 'memcache', sizes: [100, 1_000, 10_000, 50_000] },
+] as const;
+type RequestTitle = (typeof REQUESTS)[number]['title'];
 /** Longest wait for one reply (nutcracker takes seconds for a memcached get of 50,000 keys). */
 const TIMEOUT_MS = 60_000;
 
@@ -49,20 +55,25 @@ function resp(args: readonly string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
 }
 
-/** The request of `n` keys, and what it takes to store every other one of them. */
-function requests(kind: PoolKind, n: number): { get: Buffer; store: Buffer; stored: number } {
+/** The request of `n` keys, and what it takes to store every other one of them (nothing, for MSET). */
+function requests(title: RequestTitle, n: number): { send: Buffer; store: Buffer; stored: number } {
   const keys = Array.from({ length: n }, (_, i) => key(i));
   const stored = keys.filter((_, i) => i % 2 === 0);
-  if (kind === 'redis') {
-    return { get: Buffer.from(resp(['MGET', ...keys])), store: Buffer.from(stored.map((k) => resp(['SET', k, `v-${k}`])).join('')), stored: stored.length };
+  switch (title) {
+    case 'redis MGET':
+      return { send: Buffer.from(resp(['MGET', ...keys])), store: Buffer.from(stored.map((k) => resp(['SET', k, `v-${k}`])).join('')), stored: stored.length };
+    case 'redis MSET':
+      return { send: Buffer.from(resp(['MSET', ...keys.flatMap((k) => [k, `w-${k}`])])), store: Buffer.alloc(0), stored: 0 };
+    case 'memcached get': {
+      const store = stored.map((k) => `set ${k} 0 0 ${k.length + 2}\r\nv-${k}\r\n`).join('');
+      return { send: Buffer.from(`get ${keys.join(' ')}\r\n`), store: Buffer.from(store), stored: stored.length };
+    }
   }
-  const store = stored.map((k) => `set ${k} 0 0 ${k.length + 2}\r\nv-${k}\r\n`).join('');
-  return { get: Buffer.from(`get ${keys.join(' ')}\r\n`), store: Buffer.from(store), stored: stored.length };
 }
 
 /**
- * Where a complete reply ends, scanning a stream of chunks: a RESP array of bulk strings (MGET), or
- * memcached VALUE blocks up to END. Keeps its state between chunks, so each byte is looked at once
+ * Where a complete reply ends, scanning a stream of chunks: a RESP array of bulk strings (MGET), a
+ * status line (MSET), or memcached VALUE blocks up to END. Keeps its state between chunks, so each byte is looked at once
  * (values are skipped by their length).
  */
 export class ReplyEnd {
@@ -88,6 +99,7 @@ export class ReplyEnd {
         if (buf[pos] !== 0x56 /* V */) throw new Error(`unexpected memcached line: ${buf.toString('latin1', pos, Math.min(eol, pos + 60))}`);
         next = eol + 2 + decimal(buf, start, eol) + 2;
       } else if (this.left < 0) {
+        if (buf[pos] === 0x2b /* + */) return this.done(buf, eol + 2);
         if (buf[pos] !== 0x2a /* * */) throw new Error(`unexpected reply: ${buf.toString('latin1', pos, Math.min(eol, pos + 60))}`);
         this.left = decimal(buf, pos + 1, eol);
         next = eol + 2;
@@ -193,24 +205,24 @@ async function main(): Promise<void> {
     const ours = setup.ours.get(1) as Variant;
     const targets: Variant[] = [setup.direct, setup.nutcracker, ours];
     const rows: string[] = [];
-    for (const kind of ['redis', 'memcache'] as const) {
-      for (const n of SIZES[kind]) {
-        const req = requests(kind, n);
+    for (const { title, pool, sizes } of REQUESTS) {
+      for (const n of sizes) {
+        const req = requests(title, n);
         // Through nutcracker: the keys land where both proxies look for them.
-        await store(setup.nutcracker.endpoints[kind], req.store, req.stored, kind === 'redis' ? '+OK' : 'STORED');
+        if (req.stored > 0) await store(setup.nutcracker.endpoints[pool], req.store, req.stored, pool === 'redis' ? '+OK' : 'STORED');
         // Unrecorded: our proxy runs on a JIT, and a request size it has not seen yet runs colder code.
-        for (const t of targets) await roundTrips(t.endpoints[kind], kind, req.get, Math.min(opts.requests, 5));
+        for (const t of targets) await roundTrips(t.endpoints[pool], pool, req.send, Math.min(opts.requests, 5));
         const samples = new Map<string, number[]>(targets.map((t) => [t.id, []]));
         for (let r = 0; r < opts.rounds; r++) {
-          for (const t of targets) (samples.get(t.id) as number[]).push(...(await roundTrips(t.endpoints[kind], kind, req.get, opts.requests)));
+          for (const t of targets) (samples.get(t.id) as number[]).push(...(await roundTrips(t.endpoints[pool], pool, req.send, opts.requests)));
         }
         const med = targets.map((t) => median(samples.get(t.id) as number[]));
         const ratio = med[1] === undefined || med[2] === undefined ? undefined : med[2] / med[1];
-        rows.push(`| ${kind === 'redis' ? 'redis MGET' : 'memcached get'} | ${n.toLocaleString('en-US')} | ${fmt(med[0])} | ${fmt(med[1])} | ${fmt(med[2])} | ${fmt(ratio)} |`);
+        rows.push(`| ${title} | ${n.toLocaleString('en-US')} | ${fmt(med[0])} | ${fmt(med[1])} | ${fmt(med[2])} | ${fmt(ratio)} |`);
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
-    console.log(`One client, ${opts.requests} requests in a row per round, ${opts.rounds} rounds alternating the targets; half of the keys stored.`);
+    console.log(`One client, ${opts.requests} requests in a row per round, ${opts.rounds} rounds alternating the targets; half of the keys read are stored.`);
     console.log('direct: one of the two backends answers the whole request (it holds about half of the stored keys).\n');
     console.log('| request | keys | direct ms | nutcracker ms | ours ms | ours/nutcracker |');
     console.log('|---|---|---|---|---|---|');
