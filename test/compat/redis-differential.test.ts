@@ -115,6 +115,24 @@ test('2,000 random string and multi-key commands get byte-identical replies', T,
   await compareStreams(randomStream(42, 2000));
 });
 
+test('MSET, MGET and DEL of 1,200 keys, values from 0 B to 20 KiB, get byte-identical replies', T, async () => {
+  // Sizes around our 4 KiB copy-or-slice bound and nutcracker's 16 KiB mbufs; every 25th key never set.
+  // (EXISTS of many keys differs on purpose: redis-differences.test.ts.)
+  const sizes = [0, 1, 100, 4095, 4096, 4097, 16384, 20000];
+  const keys = Array.from({ length: 1200 }, (_, i) => `big:${i}`);
+  const value = (i: number): Buffer => Buffer.alloc(sizes[i % sizes.length], 97 + (i % 26));
+  const stored = keys.filter((_, i) => i % 25 !== 0);
+  const pairs = stored.flatMap((k) => [k, value(Number(k.slice(4)))]);
+  await compareStreams([
+    ['MSET', ...pairs],
+    ['MGET', ...keys],
+    ['MGET', ...keys.slice(0, 300).reverse(), 'big:nope', ...keys.slice(0, 10)],
+    ['DEL', ...keys.filter((_, i) => i % 2 === 0)],
+    ['MGET', ...keys],
+    ['DEL', ...keys],
+  ]);
+});
+
 test('afterwards every backend holds the same keys and values behind both proxies', T, async () => {
   for (let i = 0; i < 4; i++) {
     const [theirs, ours] = await Promise.all([contents(shard.nutcracker, i), contents(shard.ours, i)]);
