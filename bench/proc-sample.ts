@@ -50,7 +50,7 @@ export function parseSchedRuntimeNs(text: string): number | null {
  */
 export type StatusMemoryField = 'VmRSS' | 'RssAnon';
 
-/** A `VmRSS:   12345 kB` line of /proc/<pid>/status; null for a zombie or kernel thread (no line). */
+/** The `<field>:   12345 kB` line of /proc/<pid>/status; null for a zombie or kernel thread (no line). */
 export function parseStatusKb(text: string, field: StatusMemoryField): number | null {
   const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
   return m === null ? null : Number(m[1]);

@@ -149,13 +149,14 @@ export function split(msg: Msg, serverOf: ServerOf): Msg[] {
       if (values === null) continue;
       const len = values.lens[i];
       p = writeLenLine(buf, p, 36, len);
-      const { chunks, chunkOf, starts: pieceStarts, ends: pieceEnds } = values;
+      // Value i is pieces [first, last): each a range of one of the client's chunks.
+      const first = i === 0 ? 0 : values.pieceEnds[i - 1];
       const last = values.pieceEnds[i];
       if (len < SLICE_FROM) {
-        for (let v = i === 0 ? 0 : values.pieceEnds[i - 1]; v < last; v++) p = copyRange(chunks[chunkOf[v]], pieceStarts[v], pieceEnds[v], buf, p);
+        for (let v = first; v < last; v++) p = copyRange(values.chunks[values.chunkOf[v]], values.starts[v], values.ends[v], buf, p);
       } else {
         frag.pushPart(slice(buf, from, p));
-        for (let v = i === 0 ? 0 : values.pieceEnds[i - 1]; v < last; v++) frag.pushPart(slice(chunks[chunkOf[v]], pieceStarts[v], pieceEnds[v]));
+        for (let v = first; v < last; v++) frag.pushPart(slice(values.chunks[values.chunkOf[v]], values.starts[v], values.ends[v]));
         from = p;
       }
       buf[p++] = 13;
